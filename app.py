@@ -1,0 +1,123 @@
+"""The dashboard's entry: login gate, then `st.navigation` with only the pages the role may see.
+
+Login is Streamlit's own OIDC (`st.login`): its signed cookie survives the full page load that the
+Google consent redirect causes, which session state alone would not.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.models import Role
+from integrations import accounts
+from integrations.config import ConfigurationError, get_settings
+from integrations.core.notifications import unread_count
+from integrations.runtime import session as open_session
+from pages._messages import LANGUAGES
+from pages._shell import ACTOR_KEY, LANG_KEY, apply_direction, t
+
+st.set_page_config(page_title="NEWYM Integrations", page_icon="🔗", layout="wide")
+
+PAGES: dict[str, tuple[str, str, str, frozenset[Role]]] = {
+    # key: (file, icon, url path, roles)
+    "my_integrations": (
+        "pages/my_integrations.py",
+        "🔌",
+        "my_integrations",
+        frozenset({Role.TRAINER}),
+    ),
+    "trainers": ("pages/trainers.py", "👥", "trainers", frozenset({Role.STAFF, Role.MANAGER})),
+    "users": ("pages/users.py", "🛡️", "users", frozenset({Role.MANAGER})),
+    "notifications": (
+        "pages/notifications.py",
+        "🔔",
+        "notifications",
+        frozenset({Role.TRAINER, Role.STAFF, Role.MANAGER}),
+    ),
+}
+
+
+def language_switch() -> None:
+    choice = st.sidebar.segmented_control(
+        t("shell.language"),
+        options=list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        default=st.session_state[LANG_KEY],
+        key="shell_lang_choice",
+    )
+    if choice and choice != st.session_state[LANG_KEY]:
+        st.session_state[LANG_KEY] = choice
+        actor = st.session_state.get(ACTOR_KEY)
+        if actor is not None:
+            with open_session() as session:
+                accounts.set_locale(actor, choice, session=session)
+        st.rerun()
+
+
+def login_screen() -> None:
+    st.title(t("login.heading"))
+    st.write(t("login.intro"))
+    if st.button(t("login.button"), type="primary", key="login_button"):
+        st.login()
+    if get_settings().demo_mode:
+        st.caption(t("login.demo_hint"))
+
+
+def not_invited_screen() -> None:
+    st.title(t("not_invited.heading"))
+    st.warning(t("not_invited.body", email=str(st.user.get("email") or "?")))
+    if st.button(t("shell.logout"), key="not_invited_logout"):
+        st.logout()
+
+
+def main() -> None:
+    try:
+        settings = get_settings()
+    except ConfigurationError:
+        st.error(t("app.config_error"))
+        st.stop()
+    st.session_state.setdefault(LANG_KEY, "he")
+
+    if settings.demo_mode:
+        st.info(t("app.demo_banner"), icon="🧪")
+
+    if not st.user.is_logged_in:
+        language_switch()
+        apply_direction()
+        st.navigation([st.Page(login_screen, title=t("login.button"), url_path="login")]).run()
+        return
+
+    with open_session() as session:
+        actor = accounts.resolve_login(str(st.user.get("email") or ""), session=session)
+        unread = unread_count(actor, session=session) if actor else 0
+    if actor is None:
+        st.session_state.pop(ACTOR_KEY, None)
+        language_switch()
+        apply_direction()
+        st.navigation([st.Page(not_invited_screen, title=t("not_invited.heading"))]).run()
+        return
+
+    if st.session_state.get(ACTOR_KEY) is None:
+        st.session_state[LANG_KEY] = actor.locale  # the user's saved language wins at login
+    st.session_state[ACTOR_KEY] = actor
+
+    with st.sidebar:
+        st.markdown(
+            f"**{actor.name or actor.email}**  \n{actor.email}  \n{t('role.' + actor.role)}"
+        )
+        st.caption(t("shell.unread", count=unread) if unread else t("shell.no_unread"))
+        if st.button(t("shell.logout"), key="shell_logout"):
+            st.session_state.pop(ACTOR_KEY, None)
+            st.logout()
+    language_switch()
+    apply_direction()
+
+    pages = [
+        st.Page(path, title=t(f"page.{key}"), icon=icon, url_path=url)
+        for key, (path, icon, url, roles) in PAGES.items()
+        if actor.role in roles
+    ]
+    st.navigation(pages).run()
+
+
+main()

@@ -1,0 +1,7 @@
+"""Entry point of `python -m integrations`."""
+
+import sys
+
+from integrations.cli import main
+
+sys.exit(main())

@@ -1,0 +1,243 @@
+"""Users: invitation by email with a role, login resolution, role changes and deactivation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from db.models import Role, Trainer, User, utcnow
+from integrations.core import audit
+from integrations.core.access import Actor, Capability
+from integrations.core.errors import InvalidInput, NotFound
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DEFAULT_TIMEZONE = "Asia/Jerusalem"
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    id: str
+    email: str
+    name: str
+    role: Role
+    is_active: bool
+    trainer_id: str | None
+    trainer_name: str | None
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+def normalise_email(email: str) -> str:
+    cleaned = email.strip().lower()
+    if not _EMAIL.match(cleaned) or len(cleaned) > 320:
+        raise InvalidInput(f"'{email.strip()}' is not an email address", field="email")
+    return cleaned
+
+
+def parse_role(role: str | Role) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"unknown role '{role}' (choose {allowed})", field="role") from None
+
+
+def actor_for(user: User) -> Actor:
+    return Actor(
+        user_id=user.id,
+        email=user.email,
+        role=user.role,
+        name=user.name,
+        trainer_id=user.trainer_id,
+        locale=user.locale,
+    )
+
+
+def resolve_login(email: str, *, session: Session) -> Actor | None:
+    """The actor for a logged-in email, or None when it was never invited or is deactivated."""
+    try:
+        address = normalise_email(email)
+    except InvalidInput:
+        return None
+    user = session.exec(select(User).where(User.email == address)).first()
+    if user is None or not user.is_active:
+        return None
+    if user.last_login_at is None or (utcnow() - user.last_login_at).total_seconds() > 300:
+        user.last_login_at = utcnow()
+        session.add(user)
+        session.commit()
+    return actor_for(user)
+
+
+def add_user(
+    email: str,
+    role: str | Role,
+    *,
+    session: Session,
+    name: str = "",
+    trainer_timezone: str = DEFAULT_TIMEZONE,
+    invited_by: Actor | None = None,
+) -> User:
+    """Create a user; a trainer user gets (or is linked to) the trainer record of that email."""
+    address = normalise_email(email)
+    chosen_role = parse_role(role)
+    name = name.strip()
+    if len(name) > 200:
+        raise InvalidInput("the name is longer than 200 characters", field="name")
+    if session.exec(select(User).where(User.email == address)).first() is not None:
+        raise InvalidInput(f"{address} is already invited", field="email")
+    trainer_id = None
+    if chosen_role is Role.TRAINER:
+        trainer_id = _trainer_for(address, name, trainer_timezone, session=session).id
+    user = User(
+        email=address,
+        name=name,
+        role=chosen_role,
+        trainer_id=trainer_id,
+        invited_by_id=invited_by.user_id if invited_by else None,
+    )
+    session.add(user)
+    audit.record(
+        session,
+        "user_invited",
+        f"{address} invited as {chosen_role.value}",
+        trainer_id=trainer_id,
+        actor_user_id=invited_by.user_id if invited_by else None,
+        details={"email": address, "role": chosen_role.value},
+    )
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def _trainer_for(email: str, name: str, timezone: str, *, session: Session) -> Trainer:
+    trainer = session.exec(select(Trainer).where(Trainer.email == email)).first()
+    if trainer is None:
+        trainer = Trainer(name=name or email.split("@")[0], email=email, timezone=timezone)
+        session.add(trainer)
+        session.flush()
+    return trainer
+
+
+def invite_user(
+    actor: Actor, email: str, role: str | Role, *, session: Session, name: str = ""
+) -> User:
+    actor.require(Capability.ADMIN_USERS)
+    return add_user(email, role, session=session, name=name, invited_by=actor)
+
+
+def list_users(actor: Actor, *, session: Session) -> list[UserView]:
+    actor.require(Capability.ADMIN_USERS)
+    rows = session.exec(
+        select(User, Trainer.name)
+        .join(Trainer, col(User.trainer_id) == col(Trainer.id), isouter=True)
+        .order_by(col(User.is_active).desc(), col(User.role), col(User.email))
+    ).all()
+    return [
+        UserView(
+            id=user.id,
+            email=user.email,
+            name=user.name,
+            role=user.role,
+            is_active=user.is_active,
+            trainer_id=user.trainer_id,
+            trainer_name=trainer_name,
+            created_at=user.created_at,
+            last_login_at=user.last_login_at,
+        )
+        for user, trainer_name in rows
+    ]
+
+
+def _get_user(user_id: str, *, session: Session) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def _active_managers(session: Session) -> int:
+    return session.exec(
+        select(func.count()).select_from(User).where(User.role == Role.MANAGER, User.is_active)
+    ).one()
+
+
+def change_role(actor: Actor, user_id: str, role: str | Role, *, session: Session) -> User:
+    actor.require(Capability.ADMIN_USERS)
+    user = _get_user(user_id, session=session)
+    new_role = parse_role(role)
+    if user.role is new_role:
+        return user
+    if user.role is Role.MANAGER and user.is_active and _active_managers(session) <= 1:
+        raise InvalidInput("the last active manager cannot lose the manager role", field="role")
+    if new_role is Role.TRAINER and user.trainer_id is None:
+        user.trainer_id = _trainer_for(user.email, user.name, DEFAULT_TIMEZONE, session=session).id
+    previous = user.role
+    user.role = new_role
+    session.add(user)
+    audit.record(
+        session,
+        "user_role_changed",
+        f"{user.email}: {previous.value} -> {new_role.value}",
+        actor_user_id=actor.user_id,
+        details={"user_id": user.id, "from": previous.value, "to": new_role.value},
+    )
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def set_user_active(actor: Actor, user_id: str, active: bool, *, session: Session) -> User:
+    actor.require(Capability.ADMIN_USERS)
+    user = _get_user(user_id, session=session)
+    if not active and user.id == actor.user_id:
+        raise InvalidInput("you cannot deactivate yourself", field="is_active")
+    if (
+        not active
+        and user.role is Role.MANAGER
+        and user.is_active
+        and _active_managers(session) <= 1
+    ):
+        raise InvalidInput("the last active manager cannot be deactivated", field="is_active")
+    user.is_active = active
+    session.add(user)
+    audit.record(
+        session,
+        "user_activated" if active else "user_deactivated",
+        user.email,
+        actor_user_id=actor.user_id,
+        details={"user_id": user.id},
+    )
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def set_locale(actor: Actor, locale: str, *, session: Session) -> None:
+    if locale not in {"he", "en"}:
+        raise InvalidInput(f"unsupported language '{locale}'", field="locale")
+    user = _get_user(actor.user_id, session=session)
+    user.locale = locale
+    session.add(user)
+    session.commit()
+
+
+def deactivate_by_email(email: str, *, session: Session) -> User:
+    """For the command line, where the operator stands outside the role system."""
+    address = normalise_email(email)
+    user = session.exec(select(User).where(User.email == address)).first()
+    if user is None:
+        raise NotFound(f"no user {address}")
+    user.is_active = False
+    session.add(user)
+    audit.record(session, "user_deactivated", address, details={"user_id": user.id})
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def count_users(*, session: Session) -> int:
+    return session.exec(select(func.count()).select_from(User)).one()

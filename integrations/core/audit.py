@@ -1,0 +1,56 @@
+"""The integration log: errors and important events, kept in the store and written to the log."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlmodel import Session
+
+from db.models import IntegrationLog, LogLevel
+
+log = logging.getLogger("integrations.audit")
+
+_LEVELS = {
+    LogLevel.INFO: logging.INFO,
+    LogLevel.WARNING: logging.WARNING,
+    LogLevel.ERROR: logging.ERROR,
+}
+
+
+def record(
+    session: Session,
+    event: str,
+    message: str = "",
+    *,
+    level: LogLevel = LogLevel.INFO,
+    trainer_id: str | None = None,
+    integration: str | None = None,
+    actor_user_id: str | None = None,
+    sync_run_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> IntegrationLog:
+    """Add a log entry to the caller's session (committed with the caller's change)."""
+    entry = IntegrationLog(
+        level=level,
+        event=event,
+        message=message,
+        trainer_id=trainer_id,
+        integration=integration,
+        actor_user_id=actor_user_id,
+        sync_run_id=sync_run_id,
+        details=details or {},
+    )
+    session.add(entry)
+    log.log(
+        _LEVELS[level],
+        message or event,
+        extra={
+            "event": event,
+            "trainer_id": trainer_id,
+            "integration": integration,
+            "user_id": actor_user_id,
+            "sync_run_id": sync_run_id,
+        },
+    )
+    return entry

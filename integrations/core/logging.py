@@ -1,0 +1,158 @@
+"""Structured log lines, with every token, secret and authorization header scrubbed out.
+
+Call `configure_logging(settings)` once per process. Important events pass
+`extra={"event": ..., "trainer_id": ..., "integration": ...}`; those fields become JSON keys.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from integrations.config import Settings
+
+REDACTED = "[REDACTED]"
+STRUCTURED_FIELDS = ("event", "trainer_id", "integration", "user_id", "sync_run_id", "channel_id")
+
+_SECRET_NAMES = "|".join(  # the names of secrets, not secrets
+    (
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "client_secret",
+        "code_verifier",
+        "password",
+        "passwd",
+        "api_key",
+        "apikey",
+        "secret",
+        "token",
+        "authorization",
+        "cookie_secret",
+        "private_key",
+        "code",
+    )
+)
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Authorization headers and bearer credentials, wherever they appear.
+    (
+        re.compile(r"(?i)\b(authorization\s*[:=]\s*)(?:bearer|basic)?\s*[^\s,;'\"}]+"),
+        r"\1" + REDACTED,
+    ),
+    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
+    # key=value in query strings and form bodies.
+    (
+        re.compile(rf"(?i)([?&;\s]|^)((?:{_SECRET_NAMES}))=([^&\s'\"]+)"),
+        r"\1\2=" + REDACTED,
+    ),
+    # "key": "value" in JSON and key: value in reprs.
+    (
+        re.compile(rf"(?i)([\"']?(?:{_SECRET_NAMES})[\"']?\s*:\s*)[\"']([^\"']+)[\"']"),
+        r"\1'" + REDACTED + "'",
+    ),
+    # Token shapes: Google access and refresh tokens, JWTs, Fernet ciphertext.
+    (re.compile(r"ya29\.[A-Za-z0-9._-]+"), REDACTED),
+    (re.compile(r"1//[A-Za-z0-9._-]{10,}"), REDACTED),
+    (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"gAAAAA[A-Za-z0-9_=-]{20,}"), REDACTED),
+)
+
+
+class Redactor:
+    """Scrubs known secret values and anything shaped like a credential out of text."""
+
+    def __init__(self, secret_values: Iterable[str] = ()) -> None:
+        values = sorted({value for value in secret_values if value}, key=len, reverse=True)
+        self._values = (
+            re.compile("|".join(re.escape(value) for value in values)) if values else None
+        )
+
+    def __call__(self, text: str) -> str:
+        if self._values is not None:
+            text = self._values.sub(REDACTED, text)
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+        return text
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message and string extras before any handler formats it."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redactor(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redactor(record.exc_text)
+        record.exc_info = None
+        for name in STRUCTURED_FIELDS:
+            value = getattr(record, name, None)
+            if isinstance(value, str):
+                setattr(record, name, self.redactor(value))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the structured fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in STRUCTURED_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                line[name] = value
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        fields = [
+            f"{name}={getattr(record, name)}"
+            for name in STRUCTURED_FIELDS
+            if getattr(record, name, None) is not None
+        ]
+        return f"{text} {' '.join(fields)}" if fields else text
+
+
+def build_handler(settings: Settings, stream: Any = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactingFilter(Redactor(settings.secret_values())))
+    handler.setFormatter(JsonFormatter() if settings.LOG_FORMAT == "json" else TextFormatter())
+    return handler
+
+
+def configure_logging(settings: Settings, process: str) -> None:
+    """Route every logger of this process through one redacting handler."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_newym", False):
+            root.removeHandler(handler)
+    handler = build_handler(settings)
+    handler._newym = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(settings.LOG_LEVEL)
+    # Third-party loggers that print request URLs (which may carry codes) stay at WARNING.
+    for noisy in ("httpx", "httpcore", "urllib3", "googleapiclient.discovery", "huey", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logging.getLogger(__name__).debug("logging configured for %s", process)

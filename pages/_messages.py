@@ -1,0 +1,144 @@
+"""Every string a person reads, in English and Hebrew. Pages look strings up with `t(key)`."""
+
+from __future__ import annotations
+
+LANGUAGES = {"he": "עברית", "en": "English"}
+RTL_LANGUAGES = frozenset({"he"})
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # Shell
+    "app.title": {"en": "NEWYM Integrations", "he": "NEWYM אינטגרציות"},
+    "app.demo_banner": {
+        "en": "Demo mode: Google, email, SMS and payments are local emulators. "
+        "No real account is contacted and no real message or money is sent.",
+        "he": "מצב הדגמה: Google, דוא״ל, SMS ותשלומים הם אמולטורים מקומיים. "
+        "אין פנייה לחשבון אמיתי ולא נשלחים הודעות או כסף אמיתיים.",
+    },
+    "app.config_error": {
+        "en": "The server is misconfigured; an operator must fix its settings.",
+        "he": "הגדרות השרת שגויות; על מפעיל המערכת לתקן אותן.",
+    },
+    "login.heading": {
+        "en": "Welcome to NEWYM Integrations",
+        "he": "ברוכים הבאים ל-NEWYM אינטגרציות",
+    },
+    "login.intro": {
+        "en": "Connect your Google Calendar, keep your sessions in sync and watch every "
+        "integration's health. Log in with the account you were invited with.",
+        "he": "חברו את יומן Google, שמרו על סנכרון האימונים ועקבו אחר תקינות כל "
+        "האינטגרציות. התחברו עם החשבון שאליו הוזמנתם.",
+    },
+    "login.button": {"en": "Log in", "he": "התחברות"},
+    "login.demo_hint": {
+        "en": "Demo: the emulated Google account chooser lists the demo manager, staff member "
+        "and three trainers.",
+        "he": "הדגמה: בוחר החשבונות של Google המדומה מציג את המנהלת, איש הצוות ושלושה מאמנים.",
+    },
+    "not_invited.heading": {"en": "You have not been invited yet", "he": "עדיין לא הוזמנת"},
+    "not_invited.body": {
+        "en": "{email} is not on the list of people who may use this console, or its access "
+        "was turned off. Ask your manager to invite this address, then log in again.",
+        "he": "הכתובת {email} אינה ברשימת המורשים להשתמש במערכת, או שהגישה שלה הושבתה. "
+        "בקשו מהמנהל להזמין כתובת זו והתחברו שוב.",
+    },
+    "shell.logout": {"en": "Log out", "he": "התנתקות"},
+    "shell.language": {"en": "Language", "he": "שפה"},
+    "shell.unread": {"en": "{count} unread notifications", "he": "{count} התראות שלא נקראו"},
+    "shell.no_unread": {"en": "No unread notifications", "he": "אין התראות חדשות"},
+    "shell.denied": {
+        "en": "This page is not available to your role.",
+        "he": "הדף הזה אינו זמין לתפקיד שלך.",
+    },
+    "role.trainer": {"en": "Trainer", "he": "מאמן/ת"},
+    "role.staff": {"en": "Staff", "he": "צוות"},
+    "role.manager": {"en": "Manager", "he": "מנהל/ת"},
+    # Page titles
+    "page.my_integrations": {"en": "My integrations", "he": "האינטגרציות שלי"},
+    "page.trainers": {"en": "Trainers", "he": "מאמנים"},
+    "page.users": {"en": "Users", "he": "משתמשים"},
+    "page.notifications": {"en": "Notifications", "he": "התראות"},
+    # Integrations
+    "integration.google_calendar": {"en": "Google Calendar", "he": "יומן Google"},
+    "integration.email": {"en": "Email", "he": "דוא״ל"},
+    "integration.sms": {"en": "SMS", "he": "SMS"},
+    "integration.payments": {"en": "Payments", "he": "תשלומים"},
+    "status.connected": {"en": "Connected", "he": "מחובר"},
+    "status.needs_reauth": {"en": "Needs reconnecting", "he": "נדרש חיבור מחדש"},
+    "status.disconnected": {"en": "Disconnected", "he": "מנותק"},
+    "status.error": {"en": "Error", "he": "שגיאה"},
+    "status.not_connected": {"en": "Not connected", "he": "לא מחובר"},
+    "status.not_available": {"en": "Coming soon", "he": "בקרוב"},
+    "outcome.success": {"en": "Succeeded", "he": "הצליח"},
+    "outcome.partial": {"en": "Partly succeeded", "he": "הצליח חלקית"},
+    "outcome.failed": {"en": "Failed", "he": "נכשל"},
+    "outcome.running": {"en": "Running", "he": "בתהליך"},
+    # My integrations
+    "mine.no_trainer": {
+        "en": "Your account is not linked to a trainer profile. Ask a manager to fix it.",
+        "he": "החשבון שלך אינו מקושר לפרופיל מאמן. בקש/י ממנהל לתקן זאת.",
+    },
+    "mine.account": {"en": "Account: {account}", "he": "חשבון: {account}"},
+    "mine.last_sync": {
+        "en": "Last sync: {when} ({outcome})",
+        "he": "סנכרון אחרון: {when} ({outcome})",
+    },
+    "mine.never_synced": {"en": "Never synced", "he": "טרם סונכרן"},
+    "mine.upcoming": {"en": "Upcoming sessions", "he": "אימונים קרובים"},
+    "mine.no_upcoming": {
+        "en": "No sessions in the next 7 days.",
+        "he": "אין אימונים בשבעת הימים הקרובים.",
+    },
+    "mine.timezone": {"en": "Times in {zone}", "he": "השעות לפי {zone}"},
+    "col.when": {"en": "When", "he": "מתי"},
+    "col.title": {"en": "Session", "he": "אימון"},
+    "col.client": {"en": "Client", "he": "מתאמן/ת"},
+    "col.sync_state": {"en": "Sync", "he": "סנכרון"},
+    # Trainers
+    "trainers.count": {"en": "Trainers", "he": "מאמנים"},
+    "trainers.connected": {"en": "Google connected", "he": "Google מחובר"},
+    "trainers.attention": {"en": "Need attention", "he": "דורשים טיפול"},
+    "trainers.empty": {
+        "en": "No trainers yet. Invite one on the Users page.",
+        "he": "אין עדיין מאמנים. הזמינו מאמן בדף המשתמשים.",
+    },
+    "col.name": {"en": "Name", "he": "שם"},
+    "col.email": {"en": "Email", "he": "דוא״ל"},
+    "col.google": {"en": "Google Calendar", "he": "יומן Google"},
+    "col.google_account": {"en": "Google account", "he": "חשבון Google"},
+    "col.last_sync": {"en": "Last sync", "he": "סנכרון אחרון"},
+    "col.outcome": {"en": "Outcome", "he": "תוצאה"},
+    "col.clients": {"en": "Clients", "he": "מתאמנים"},
+    "col.upcoming": {"en": "Upcoming sessions", "he": "אימונים קרובים"},
+    # Users
+    "users.invite": {"en": "Invite someone", "he": "הזמנת משתמש"},
+    "users.email": {"en": "Email", "he": "דוא״ל"},
+    "users.name": {"en": "Name", "he": "שם"},
+    "users.role": {"en": "Role", "he": "תפקיד"},
+    "users.submit_invite": {"en": "Send invitation", "he": "שליחת הזמנה"},
+    "users.invited": {
+        "en": "{email} is invited as {role}. They can log in now at {url}.",
+        "he": "{email} הוזמן/ה בתפקיד {role} ויכול/ה להתחבר כעת בכתובת {url}.",
+    },
+    "users.list": {"en": "People", "he": "אנשים"},
+    "users.active": {"en": "Active", "he": "פעיל"},
+    "users.deactivated": {"en": "Deactivated", "he": "מושבת"},
+    "users.last_login": {"en": "Last login", "he": "התחברות אחרונה"},
+    "users.never": {"en": "never", "he": "אף פעם"},
+    "users.change": {"en": "Change a user", "he": "עריכת משתמש"},
+    "users.pick": {"en": "User", "he": "משתמש"},
+    "users.new_role": {"en": "New role", "he": "תפקיד חדש"},
+    "users.save_role": {"en": "Save role", "he": "שמירת תפקיד"},
+    "users.deactivate": {"en": "Deactivate", "he": "השבתה"},
+    "users.reactivate": {"en": "Reactivate", "he": "הפעלה מחדש"},
+    "users.role_saved": {"en": "Role saved.", "he": "התפקיד נשמר."},
+    "users.status_saved": {"en": "Access updated.", "he": "הגישה עודכנה."},
+    # Notifications
+    "notifications.empty": {"en": "Nothing here yet.", "he": "אין כאן עדיין כלום."},
+    "notifications.mark_read": {"en": "Mark read", "he": "סימון כנקרא"},
+    "notifications.mark_all": {"en": "Mark all read", "he": "סימון הכול כנקרא"},
+    "notifications.open": {"en": "Open", "he": "פתיחה"},
+    "notifications.unread": {"en": "Unread", "he": "לא נקרא"},
+    # Errors
+    "error.denied": {"en": "You may not do that.", "he": "אין לך הרשאה לפעולה זו."},
+    "error.not_found": {"en": "It no longer exists.", "he": "הפריט כבר אינו קיים."},
+}

@@ -1,0 +1,47 @@
+"""Everyone: their notifications, unread first; mark one or all read."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from integrations.core.errors import NotFound
+from integrations.core.notifications import list_notifications, mark_all_read, mark_read
+from integrations.runtime import session as open_session
+from pages._shell import display_zone, local_time, require_login, t
+
+actor = require_login()
+st.title(t("page.notifications"))
+
+with open_session() as session:
+    notes = list_notifications(actor, session=session)
+
+if not notes:
+    st.info(t("notifications.empty"))
+    st.stop()
+
+if any(note.read_at is None for note in notes) and st.button(
+    t("notifications.mark_all"), key="notifications_mark_all"
+):
+    with open_session() as session:
+        mark_all_read(actor, session=session)
+    st.rerun()
+
+for note in notes:
+    with st.container(border=True):
+        title_column, action_column = st.columns([5, 1])
+        badge = "🔵 " if note.read_at is None else ""
+        title_column.markdown(f"{badge}**{note.title}**")
+        title_column.caption(local_time(note.created_at, display_zone()))
+        if note.body:
+            title_column.write(note.body)
+        if note.link:
+            title_column.page_link(note.link, label=t("notifications.open"))
+        if note.read_at is None and action_column.button(
+            t("notifications.mark_read"), key=f"notifications_read_{note.id}"
+        ):
+            try:
+                with open_session() as session:
+                    mark_read(actor, note.id, session=session)
+            except NotFound:
+                st.error(t("error.not_found"))
+            st.rerun()

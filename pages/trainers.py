@@ -1,0 +1,49 @@
+"""Staff and managers: every trainer with the state of their integrations at a glance."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from integrations.core.access import Capability
+from integrations.runtime import session as open_session
+from integrations.trainers import list_trainer_overviews
+from pages._shell import local_time, outcome_label, require, status_label, t
+
+actor = require(Capability.VIEW_ALL_TRAINERS)
+st.title(t("page.trainers"))
+
+with open_session() as session:
+    overviews = list_trainer_overviews(actor, session=session)
+
+if not overviews:
+    st.info(t("trainers.empty"))
+    st.stop()
+
+connected = sum(1 for o in overviews if o.google_status == "connected")
+attention = sum(
+    1
+    for o in overviews
+    if o.google_status in {"needs_reauth", "error"} or o.last_sync_outcome == "failed"
+)
+total_column, connected_column, attention_column = st.columns(3)
+total_column.metric(t("trainers.count"), len(overviews))
+connected_column.metric(t("trainers.connected"), connected)
+attention_column.metric(t("trainers.attention"), attention)
+
+st.dataframe(
+    [
+        {
+            t("col.name"): o.name,
+            t("col.email"): o.email,
+            t("col.google"): status_label(o.google_status),
+            t("col.google_account"): o.google_account or "—",
+            t("col.last_sync"): local_time(o.last_sync_at, o.timezone),
+            t("col.outcome"): outcome_label(o.last_sync_outcome),
+            t("col.clients"): o.clients,
+            t("col.upcoming"): o.upcoming_sessions,
+        }
+        for o in overviews
+    ],
+    hide_index=True,
+    width="stretch",
+)

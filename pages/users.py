@@ -1,0 +1,106 @@
+"""Managers: who may log in, with which role; invite, change roles, deactivate."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.models import Role
+from integrations import accounts
+from integrations.config import get_settings
+from integrations.core.access import Capability
+from integrations.core.errors import IntegrationError, InvalidInput
+from integrations.runtime import session as open_session
+from pages._shell import display_zone, local_time, require, t
+
+actor = require(Capability.ADMIN_USERS)
+st.title(t("page.users"))
+ROLES = [role.value for role in Role]
+
+flash = st.session_state.pop("users_flash", None)
+if flash:
+    st.toast(flash, icon="✅")
+
+with st.expander(t("users.invite"), expanded=False), st.form("users_invite", clear_on_submit=False):
+    email = st.text_input(t("users.email"), key="users_invite_email")
+    name = st.text_input(t("users.name"), key="users_invite_name")
+    role = st.selectbox(
+        t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="users_invite_role"
+    )
+    if st.form_submit_button(t("users.submit_invite"), type="primary"):
+        try:
+            with open_session() as session:
+                user = accounts.invite_user(actor, email, role, session=session, name=name)
+        except InvalidInput as error:
+            st.error(str(error))
+        else:
+            st.session_state["users_flash"] = t(
+                "users.invited",
+                email=user.email,
+                role=t(f"role.{user.role}"),
+                url=get_settings().PUBLIC_URL,
+            )
+            st.rerun()
+
+with open_session() as session:
+    users = accounts.list_users(actor, session=session)
+
+st.subheader(t("users.list"))
+st.dataframe(
+    [
+        {
+            t("col.email"): u.email,
+            t("col.name"): u.name,
+            t("users.role"): t(f"role.{u.role}"),
+            t("page.trainers"): u.trainer_name or "—",
+            t("users.active"): t("users.active") if u.is_active else t("users.deactivated"),
+            t("users.last_login"): local_time(u.last_login_at, display_zone())
+            if u.last_login_at
+            else t("users.never"),
+        }
+        for u in users
+    ],
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader(t("users.change"))
+by_id = {u.id: u for u in users}
+chosen = st.selectbox(
+    t("users.pick"),
+    list(by_id),
+    format_func=lambda user_id: f"{by_id[user_id].email} ({t('role.' + by_id[user_id].role)})",
+    key="users_pick",
+)
+if chosen:
+    target = by_id[chosen]
+    role_column, access_column = st.columns(2)
+    with role_column:
+        new_role = st.selectbox(
+            t("users.new_role"),
+            ROLES,
+            index=ROLES.index(target.role.value),
+            format_func=lambda r: t(f"role.{r}"),
+            key=f"users_role_{target.id}",
+        )
+        if st.button(t("users.save_role"), key="users_save_role"):
+            try:
+                with open_session() as session:
+                    accounts.change_role(actor, target.id, new_role, session=session)
+            except IntegrationError as error:
+                st.error(str(error))
+            else:
+                st.session_state["users_flash"] = t("users.role_saved")
+                st.rerun()
+    with access_column:
+        label = t("users.deactivate") if target.is_active else t("users.reactivate")
+        if st.button(label, key="users_toggle_active"):
+            try:
+                with open_session() as session:
+                    accounts.set_user_active(
+                        actor, target.id, not target.is_active, session=session
+                    )
+            except IntegrationError as error:
+                st.error(str(error))
+            else:
+                st.session_state["users_flash"] = t("users.status_saved")
+                st.rerun()
