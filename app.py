@@ -14,7 +14,7 @@ from integrations.config import ConfigurationError, get_settings
 from integrations.core.notifications import unread_count
 from integrations.runtime import session as open_session
 from pages._messages import LANGUAGES
-from pages._shell import ACTOR_KEY, LANG_KEY, apply_direction, t
+from pages._shell import ACTOR_KEY, LANG_KEY, LOCALE_LOADED_KEY, apply_direction, t
 
 st.set_page_config(page_title="NEWYM Integrations", page_icon="🔗", layout="wide")
 
@@ -97,8 +97,9 @@ def main() -> None:
         st.navigation([st.Page(not_invited_screen, title=t("not_invited.heading"))]).run()
         return
 
-    if st.session_state.get(ACTOR_KEY) is None:
+    if not st.session_state.get(LOCALE_LOADED_KEY):
         st.session_state[LANG_KEY] = actor.locale  # the user's saved language wins at login
+        st.session_state[LOCALE_LOADED_KEY] = True
     st.session_state[ACTOR_KEY] = actor
 
     with st.sidebar:

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        env_ignore_empty=True,  # `NAME=` in .env means "not set", not "empty secret"
         case_sensitive=True,
         validate_default=True,
     )

@@ -14,6 +14,7 @@ from pages._messages import MESSAGES, RTL_LANGUAGES
 
 ACTOR_KEY = "shell_actor"
 LANG_KEY = "shell_lang"
+LOCALE_LOADED_KEY = "shell_locale_loaded"
 
 
 def lang() -> str:

@@ -15,6 +15,8 @@ from pages._shell import display_zone, local_time, require, t
 actor = require(Capability.ADMIN_USERS)
 st.title(t("page.users"))
 ROLES = [role.value for role in Role]
+# Labels computed now, in this run's language: format functions may be called outside the run.
+ROLE_LABELS = {role: t(f"role.{role}") for role in ROLES}
 
 flash = st.session_state.pop("users_flash", None)
 if flash:
@@ -24,7 +26,7 @@ with st.expander(t("users.invite"), expanded=False), st.form("users_invite", cle
     email = st.text_input(t("users.email"), key="users_invite_email")
     name = st.text_input(t("users.name"), key="users_invite_name")
     role = st.selectbox(
-        t("users.role"), ROLES, format_func=lambda r: t(f"role.{r}"), key="users_invite_role"
+        t("users.role"), ROLES, format_func=ROLE_LABELS.__getitem__, key="users_invite_role"
     )
     if st.form_submit_button(t("users.submit_invite"), type="primary"):
         try:
@@ -68,7 +70,7 @@ by_id = {u.id: u for u in users}
 chosen = st.selectbox(
     t("users.pick"),
     list(by_id),
-    format_func=lambda user_id: f"{by_id[user_id].email} ({t('role.' + by_id[user_id].role)})",
+    format_func={u.id: f"{u.email} ({ROLE_LABELS[u.role]})" for u in users}.__getitem__,
     key="users_pick",
 )
 if chosen:
@@ -79,7 +81,7 @@ if chosen:
             t("users.new_role"),
             ROLES,
             index=ROLES.index(target.role.value),
-            format_func=lambda r: t(f"role.{r}"),
+            format_func=ROLE_LABELS.__getitem__,
             key=f"users_role_{target.id}",
         )
         if st.button(t("users.save_role"), key="users_save_role"):

@@ -1,0 +1,106 @@
+"""Invitations, login resolution, role changes and deactivation, as a manager would use them."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from db.models import IntegrationLog, Role, Trainer
+from integrations import accounts
+from integrations.core.access import Actor
+from integrations.core.errors import AccessDenied, InvalidInput
+
+
+def test_an_invited_email_logs_in_whatever_its_case(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    actor = accounts.resolve_login("  Dana@Example.COM ", session=session)
+    assert actor is not None
+    assert actor.role is Role.TRAINER
+    assert actor.trainer_id == people["trainer"].trainer_id
+
+
+def test_an_email_never_invited_does_not_log_in(session: Session, people: dict[str, Actor]) -> None:
+    assert accounts.resolve_login("stranger@example.com", session=session) is None
+    assert accounts.resolve_login("", session=session) is None
+
+
+def test_inviting_a_trainer_creates_their_trainer_profile(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    user = accounts.invite_user(
+        people["manager"], "noa@example.com", "trainer", session=session, name="Noa"
+    )
+    trainer = session.get(Trainer, user.trainer_id)
+    assert trainer is not None and trainer.name == "Noa"
+    assert trainer.timezone == "Asia/Jerusalem"
+    log = session.exec(select(IntegrationLog).where(IntegrationLog.event == "user_invited")).all()
+    assert any(entry.details.get("email") == "noa@example.com" for entry in log)
+
+
+@pytest.mark.parametrize(
+    ("email", "role", "field"),
+    [
+        ("not-an-email", "staff", "email"),
+        ("boss@example.com", "staff", "email"),  # already invited
+        ("new@example.com", "admin", "role"),
+    ],
+)
+def test_a_bad_invitation_is_refused_with_the_field_named(
+    session: Session, people: dict[str, Actor], email: str, role: str, field: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        accounts.invite_user(people["manager"], email, role, session=session)
+    assert raised.value.field == field
+
+
+def test_a_deactivated_user_can_no_longer_log_in_and_can_come_back(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    manager, staff = people["manager"], people["staff"]
+    accounts.set_user_active(manager, staff.user_id, False, session=session)
+    assert accounts.resolve_login(staff.email, session=session) is None
+    accounts.set_user_active(manager, staff.user_id, True, session=session)
+    assert accounts.resolve_login(staff.email, session=session) is not None
+
+
+def test_a_manager_cannot_lock_the_organisation_out(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    manager = people["manager"]
+    with pytest.raises(InvalidInput, match="yourself"):
+        accounts.set_user_active(manager, manager.user_id, False, session=session)
+    with pytest.raises(InvalidInput, match="last active manager"):
+        accounts.change_role(manager, manager.user_id, "staff", session=session)
+
+
+def test_a_role_change_takes_effect_at_the_next_page_load(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    accounts.change_role(people["manager"], people["staff"].user_id, "manager", session=session)
+    actor = accounts.resolve_login(people["staff"].email, session=session)
+    assert actor is not None and actor.role is Role.MANAGER
+
+
+def test_making_staff_a_trainer_gives_them_a_trainer_profile(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    user = accounts.change_role(
+        people["manager"], people["staff"].user_id, Role.TRAINER, session=session
+    )
+    assert user.trainer_id is not None
+
+
+@pytest.mark.parametrize("role", ["staff", "trainer"])
+def test_only_managers_administer_users(
+    session: Session, people: dict[str, Actor], role: str
+) -> None:
+    actor = people[role]
+    with pytest.raises(AccessDenied):
+        accounts.list_users(actor, session=session)
+    with pytest.raises(AccessDenied):
+        accounts.invite_user(actor, "x@example.com", "manager", session=session)
+    with pytest.raises(AccessDenied):
+        accounts.change_role(actor, actor.user_id, "manager", session=session)
+    with pytest.raises(AccessDenied):
+        accounts.set_user_active(actor, people["manager"].user_id, False, session=session)

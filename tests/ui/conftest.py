@@ -1,0 +1,57 @@
+"""AppTest fixtures: the real app.py against a seeded SQLite store, as a given person."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+from db.engine import get_engine
+from db.models import utcnow
+from integrations import demo
+from integrations.config import reset_settings_cache
+from tests.conftest import _empty_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+EMAILS = {
+    "manager": "manager@demo.newym.co.il",
+    "staff": "staff@demo.newym.co.il",
+    "trainer": "dana@demo.newym.co.il",
+}
+
+
+@pytest.fixture
+def demo_store(_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    engine = get_engine(_sqlite_url)
+    _empty_tables(engine)
+    with Session(engine) as session:
+        demo.seed_demo(session=session, now=utcnow())
+    monkeypatch.setenv("DATABASE_URL", _sqlite_url)
+    reset_settings_cache()
+    return _sqlite_url
+
+
+@pytest.fixture
+def app_as(demo_store: str) -> Callable[..., AppTest]:
+    """An AppTest of app.py for a logged-in email (None: logged out), in a language."""
+
+    def make(email: str | None, lang: str = "en") -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.user = (
+            {"is_logged_in": False}
+            if email is None
+            else {
+                "is_logged_in": True,
+                "email": email,
+                "name": email.split("@")[0],
+            }
+        )
+        at.session_state["shell_lang"] = lang
+        at.session_state["shell_locale_loaded"] = True
+        return at
+
+    return make
