@@ -184,6 +184,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Self:
+        # Absolute, so that a process that changes directory still finds its files.
+        self.DATA_DIR = self.DATA_DIR.absolute()
         if not self.DATABASE_URL:
             self.DATABASE_URL = f"sqlite:///{self.DATA_DIR / 'newym.db'}"
         if self.demo_mode:

@@ -7,6 +7,7 @@ green run always means both were exercised.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,6 +26,9 @@ from integrations.config import reset_settings_cache
 from integrations.core.access import Actor
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Modules that build their queue at import (integrations.worker) must not touch the checkout's
+# data/ folder: point them at a throwaway folder before any test module is imported.
+os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="newym-tests-")
 # Settings this process may have inherited that would change what the tests see.
 _SETTINGS_TO_CLEAR = (
     "APP_ENV",

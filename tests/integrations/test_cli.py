@@ -1,0 +1,110 @@
+"""`python -m integrations`: the operator's commands, in text and in --json."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cryptography.fernet import Fernet
+from sqlmodel import Session, select
+
+from db.models import IntegrationCredential, Role, User
+from integrations import accounts
+from integrations.cli import main
+from integrations.config import reset_settings_cache
+from integrations.core.crypto import TokenCipher
+
+
+def _json_out(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object]:
+    code = main(["--json", *argv])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_users_add_invites_and_the_person_can_log_in(
+    database_url: str, session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _json_out(
+        capsys, "users", "add", "--email", "Lea@Example.com", "--role", "trainer", "--name", "Lea"
+    )
+    assert code == 0
+    assert isinstance(out, dict) and out["email"] == "lea@example.com" and out["trainer_id"]
+    actor = accounts.resolve_login("lea@example.com", session=session)
+    assert actor is not None and actor.role is Role.TRAINER
+
+
+def test_users_add_refuses_a_duplicate_with_a_clear_message(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["users", "add", "--email", "a@example.com", "--role", "staff"]) == 0
+    capsys.readouterr()
+    assert main(["users", "add", "--email", "a@example.com", "--role", "staff"]) == 1
+    assert "a@example.com is already invited" in capsys.readouterr().err
+
+
+def test_users_list_and_deactivate(
+    database_url: str, session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["users", "add", "--email", "m@example.com", "--role", "manager"])
+    main(["users", "add", "--email", "s@example.com", "--role", "staff"])
+    capsys.readouterr()
+    code, out = _json_out(capsys, "users", "deactivate", "--email", "s@example.com")
+    assert code == 0 and out == {"email": "s@example.com", "active": False}
+    code, listed = _json_out(capsys, "users", "list")
+    assert listed == [
+        {"email": "m@example.com", "name": "", "role": "manager", "active": True},
+        {"email": "s@example.com", "name": "", "role": "staff", "active": False},
+    ]
+    assert session.exec(select(User).where(User.email == "s@example.com")).one().is_active is False
+
+
+def test_seed_demo_runs_once(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _json_out(capsys, "seed-demo") == (0, {"seeded": True})
+    assert _json_out(capsys, "seed-demo") == (0, {"seeded": False})
+    _, listed = _json_out(capsys, "users", "list")
+    assert isinstance(listed, list)
+    assert {user["role"] for user in listed} == {"manager", "staff", "trainer"}
+    assert len(listed) == 5
+
+
+def test_health_reports_store_and_queue(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _json_out(capsys, "health")
+    assert code == 0
+    assert isinstance(out, dict)
+    assert out["store"]["ok"] and out["store"]["revision"] == "0001"
+    assert out["queue"] == {"ok": True, "backend": "sqlite", "pending": 0}
+
+
+def test_keys_rotate_lets_the_old_key_be_dropped(
+    database_url: str,
+    session: Session,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    user = accounts.add_user("t@example.com", "trainer", session=session)
+    assert user.trainer_id is not None
+    session.add(
+        IntegrationCredential(
+            trainer_id=user.trainer_id,
+            integration="google_calendar",
+            access_token_encrypted=TokenCipher([old_key]).encrypt("ya29.access"),
+            refresh_token_encrypted=TokenCipher([old_key]).encrypt("1//refresh"),
+        )
+    )
+    session.commit()
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", f"{new_key},{old_key}")
+    reset_settings_cache()
+    assert _json_out(capsys, "keys", "rotate") == (0, {"rotated": 2})
+    session.expire_all()
+    stored = session.exec(select(IntegrationCredential)).one()
+    only_new = TokenCipher([new_key])
+    assert only_new.decrypt(stored.access_token_encrypted or "") == "ya29.access"
+    assert only_new.decrypt(stored.refresh_token_encrypted or "") == "1//refresh"
+
+
+def test_keys_generate_prints_a_usable_key(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = _json_out(capsys, "keys", "generate")
+    assert code == 0 and isinstance(out, dict)
+    Fernet(out["key"])
