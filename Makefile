@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench migration clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: lint typecheck pytest
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench
+
+migration: $(DEV_STAMP)
+	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what changed"'; exit 2; }
+	rm -f /tmp/newym-migration.db
+	$(PY) -c "import sys; from alembic import command; from db.migrate import alembic_config, upgrade; \
+	url = 'sqlite:////tmp/newym-migration.db'; upgrade(url); \
+	command.revision(alembic_config(url), message=sys.argv[1], autogenerate=True)" "$(MESSAGE)"
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
