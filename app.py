@@ -11,12 +11,21 @@ import streamlit as st
 from db.models import Role
 from integrations import accounts
 from integrations.config import ConfigurationError, get_settings
+from integrations.core.logging import configure_logging
 from integrations.core.notifications import unread_count
 from integrations.runtime import session as open_session
 from pages._messages import LANGUAGES
 from pages._shell import ACTOR_KEY, LANG_KEY, LOCALE_LOADED_KEY, apply_direction, t
 
 st.set_page_config(page_title="NEWYM Integrations", page_icon="🔗", layout="wide")
+
+
+@st.cache_resource
+def _configure_process() -> bool:
+    """Once per web process: structured, redacted logging like the api and the worker."""
+    configure_logging(get_settings(), process="web")
+    return True
+
 
 PAGES: dict[str, tuple[str, str, str, frozenset[Role]]] = {
     # key: (file, icon, url path, roles)
@@ -76,6 +85,7 @@ def main() -> None:
     except ConfigurationError:
         st.error(t("app.config_error"))
         st.stop()
+    _configure_process()
     st.session_state.setdefault(LANG_KEY, "he")
 
     if settings.demo_mode:

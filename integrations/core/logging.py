@@ -152,6 +152,13 @@ def configure_logging(settings: Settings, process: str) -> None:
     handler._newym = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(settings.LOG_LEVEL)
+    # Libraries that keep handlers of their own (Streamlit, uvicorn) get the same scrubbing.
+    redacting = RedactingFilter(Redactor(settings.secret_values()))
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger):
+            for own in logger.handlers:
+                if not any(isinstance(f, RedactingFilter) for f in own.filters):
+                    own.addFilter(redacting)
     # Third-party loggers that print request URLs (which may carry codes) stay at WARNING.
     for noisy in ("httpx", "httpcore", "urllib3", "googleapiclient.discovery", "huey", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

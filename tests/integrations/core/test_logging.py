@@ -102,3 +102,22 @@ def test_important_events_carry_trainer_and_integration_as_fields() -> None:
 def test_ordinary_words_survive_redaction() -> None:
     line = _log_line("test.plain", "synced 42 events for trainer Dana in 1.2 s")
     assert json.loads(line)["message"] == "synced 42 events for trainer Dana in 1.2 s"
+
+
+def test_configure_logging_also_scrubs_libraries_with_their_own_handlers() -> None:
+    from integrations.core.logging import configure_logging
+
+    stream = io.StringIO()
+    library = logging.getLogger("some.library.with.handler")
+    own = logging.StreamHandler(stream)
+    library.addHandler(own)
+    library.propagate = False
+    try:
+        configure_logging(load_settings(), process="test")
+        library.warning("callback ?code=4/0secret-code&state=s")
+    finally:
+        library.removeHandler(own)
+        for handler in list(logging.getLogger().handlers):
+            if getattr(handler, "_newym", False):
+                logging.getLogger().removeHandler(handler)
+    assert "4/0secret-code" not in stream.getvalue()
