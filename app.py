@@ -97,8 +97,11 @@ def main() -> None:
         st.navigation([st.Page(login_screen, title=t("login.button"), url_path="login")]).run()
         return
 
+    # An address the provider has not verified proves nothing about who is logging in.
+    verified = st.user.get("email_verified") is not False
+    email = str(st.user.get("email") or "") if verified else ""
     with open_session() as session:
-        actor = accounts.resolve_login(str(st.user.get("email") or ""), session=session)
+        actor = accounts.resolve_login(email, session=session)
         unread = unread_count(actor, session=session) if actor else 0
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)

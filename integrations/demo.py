@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -71,7 +72,7 @@ def _seed_trainer(
             trainer_id=trainer.id,
             name=client_name,
             email=f"client{index + 1}.{person.email}",
-            phone=f"+9725{abs(hash(client_name)) % 10**8:08d}",
+            phone=f"+9725{zlib.crc32(client_name.encode()) % 10**8:08d}",
         )
         session.add(client)
         clients.append(client)

@@ -107,3 +107,11 @@ def test_a_page_outside_the_role_refuses_even_when_run_directly(demo_store: str,
         at.session_state["shell_actor"] = actor
         at.run()
         assert [e.value for e in at.error] == ["This page is not available to your role."], page
+
+
+def test_an_unverified_email_is_not_let_in_even_if_invited(app_as: Callable[..., AppTest]) -> None:
+    """Some OIDC providers let users claim any address; only a verified one counts."""
+    at = app_as(EMAILS["manager"])
+    at.user = {**at.user, "email_verified": False}
+    at.run()
+    assert _titles(at) == ["You have not been invited yet"]
