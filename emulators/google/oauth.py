@@ -14,20 +14,21 @@ import html
 import json
 import time
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from emulators.google.state import ACCESS_TOKEN_SECONDS, EmulatorState
+from emulators.google.state import ACCESS_TOKEN_SECONDS, AccessToken, Account, EmulatorState
 
-OPENID_SCOPES = {"openid", "email", "profile"}
-_SCOPE_ALIASES = {
-    "email": "https://www.googleapis.com/auth/userinfo.email",
-    "profile": "https://www.googleapis.com/auth/userinfo.profile",
-}
+EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.email"
+PROFILE_SCOPE = "https://www.googleapis.com/auth/userinfo.profile"
+# Google answers the short sign-in scopes with their long names in every `scope` it returns.
+_SCOPE_ALIASES = {"email": EMAIL_SCOPE, "profile": PROFILE_SCOPE}
+#: Sign-in scopes, short or long: granted with the sign-in itself, never a checkbox to untick.
+OPENID_SCOPES = {"openid", *_SCOPE_ALIASES, *_SCOPE_ALIASES.values()}
 
 
 def _b64(number: int) -> str:
@@ -45,6 +46,25 @@ def _error_page(title: str, detail: str, status: int = 400) -> HTMLResponse:
 <h1>Access blocked: authorisation error</h1>
 <p><b>Error {status}: {html.escape(title)}</b></p><p>{html.escape(detail)}</p></body></html>"""
     return HTMLResponse(body, status_code=status)
+
+
+def _scope_string(scopes: list[str]) -> str:
+    return " ".join(dict.fromkeys(_SCOPE_ALIASES.get(s, s) for s in scopes))
+
+
+def _has_scope(scopes: list[str], short_name: str) -> bool:
+    return short_name in scopes or _SCOPE_ALIASES[short_name] in scopes
+
+
+def _identity_claims(account: Account, scopes: list[str]) -> dict[str, Any]:
+    """What Google tells about the person: `sub` always, the rest only under its scope."""
+    claims: dict[str, Any] = {"sub": account.sub}
+    if _has_scope(scopes, "email"):
+        claims["email"] = account.email
+        claims["email_verified"] = True
+    if _has_scope(scopes, "profile"):
+        claims["name"] = account.name
+    return claims
 
 
 def _pkce_ok(verifier: str | None, challenge: str | None, method: str | None) -> bool:
@@ -165,8 +185,16 @@ def build_router(state: EmulatorState) -> APIRouter:
             nonce=params.get("nonce"),
             code_challenge=params.get("code_challenge"),
             code_challenge_method=params.get("code_challenge_method"),
+            prompt=params.get("prompt", ""),
         )
-        query = {"code": code.code, "scope": " ".join(_SCOPE_ALIASES.get(s, s) for s in granted)}
+        # Google's callback also names its issuer (RFC 9207), the account index and the prompt.
+        query = {
+            "iss": state.issuer,
+            "code": code.code,
+            "scope": _scope_string(granted),
+            "authuser": "0",
+            "prompt": "consent",
+        }
         if params.get("state") is not None:
             query = {"state": params["state"], **query}
         separator = "&" if "?" in redirect_uri else "?"
@@ -206,15 +234,7 @@ def build_router(state: EmulatorState) -> APIRouter:
                 status_code=401,
                 headers={"WWW-Authenticate": 'Bearer realm="https://accounts.google.com/"'},
             )
-        account = state.add_account(found.email)
-        return JSONResponse(
-            {
-                "sub": account.sub,
-                "email": account.email,
-                "email_verified": True,
-                "name": account.name,
-            }
-        )
+        return JSONResponse(_identity_claims(state.add_account(found.email), found.scopes))
 
     return router
 
@@ -227,8 +247,6 @@ def _client_credentials(request: Request, fields: dict[str, str]) -> tuple[str |
         except (ValueError, UnicodeDecodeError):
             return None, None
         client_id, _, secret = decoded.partition(":")
-        from urllib.parse import unquote_plus
-
         return unquote_plus(client_id), unquote_plus(secret)
     return fields.get("client_id"), fields.get("client_secret")
 
@@ -236,10 +254,13 @@ def _client_credentials(request: Request, fields: dict[str, str]) -> tuple[str |
 def _exchange_code(state: EmulatorState, client_id: str, fields: dict[str, str]) -> Response:
     with state.lock:
         code = state.codes.get(fields.get("code", ""))
-        if code is None or code.used or code.expires_at < time.time():
+        if code is None:
             return _oauth_error("invalid_grant", "Malformed auth code.")
-        if code.client_id != client_id or code.redirect_uri != fields.get("redirect_uri"):
+        if code.used or code.expires_at < time.time() or code.client_id != client_id:
             return _oauth_error("invalid_grant", "Bad Request")
+        if code.redirect_uri != fields.get("redirect_uri"):
+            # Google's own error here, not RFC 6749's invalid_grant.
+            return _oauth_error("redirect_uri_mismatch", "Bad Request")
         if not _pkce_ok(
             fields.get("code_verifier"), code.code_challenge, code.code_challenge_method
         ):
@@ -247,8 +268,13 @@ def _exchange_code(state: EmulatorState, client_id: str, fields: dict[str, str])
                 return _oauth_error("invalid_grant", "Missing code verifier.")
             return _oauth_error("invalid_grant", "Invalid code verifier.")
         code.used = True
+    # Google sends a refresh token the first time a person grants offline access, and again
+    # only when the app forces the consent screen with prompt=consent.
+    wants_refresh = code.offline and (
+        "consent" in code.prompt.split() or not state.has_live_grant(client_id, code.email)
+    )
     refresh = (
-        state.issue_refresh_token(client_id, code.email, code.scopes) if code.offline else None
+        state.issue_refresh_token(client_id, code.email, code.scopes) if wants_refresh else None
     )
     access = state.issue_access_token(
         client_id, code.email, code.scopes, refresh.token if refresh else None
@@ -256,44 +282,66 @@ def _exchange_code(state: EmulatorState, client_id: str, fields: dict[str, str])
     body: dict[str, Any] = {
         "access_token": access.token,
         "expires_in": ACCESS_TOKEN_SECONDS,
-        "scope": " ".join(_SCOPE_ALIASES.get(s, s) for s in code.scopes),
+        "scope": _scope_string(code.scopes),
         "token_type": "Bearer",
     }
     if refresh is not None:
         body["refresh_token"] = refresh.token
     if "openid" in code.scopes:
-        body["id_token"] = _id_token(state, client_id, code.email, code.nonce)
+        body["id_token"] = _id_token(state, client_id, code.email, code.scopes, access, code.nonce)
     return JSONResponse(body, headers={"Cache-Control": "no-cache, no-store, max-age=0"})
 
 
 def _refresh(state: EmulatorState, client_id: str, fields: dict[str, str]) -> Response:
+    """The refresh-token grant; a `scope` parameter narrows the new access token.
+
+    Scopes asked for but not in the grant are dropped, not refused: after granular consent
+    Google answers with the scopes the person kept, and google-auth only logs the difference.
+    """
     with state.lock:
         refresh = state.refresh_tokens.get(fields.get("refresh_token", ""))
         if refresh is None or refresh.revoked or refresh.client_id != client_id:
             return _oauth_error("invalid_grant", "Token has been expired or revoked.")
-    access = state.issue_access_token(client_id, refresh.email, refresh.scopes, refresh.token)
+    scopes = refresh.scopes
+    if fields.get("scope"):
+        asked = {_SCOPE_ALIASES.get(s, s) for s in fields["scope"].split()}
+        scopes = [s for s in refresh.scopes if _SCOPE_ALIASES.get(s, s) in asked]
+        if not scopes:
+            return _oauth_error("invalid_scope", "Bad Request")
+    access = state.issue_access_token(client_id, refresh.email, scopes, refresh.token)
     body: dict[str, Any] = {
         "access_token": access.token,
         "expires_in": ACCESS_TOKEN_SECONDS,
-        "scope": " ".join(_SCOPE_ALIASES.get(s, s) for s in refresh.scopes),
+        "scope": _scope_string(scopes),
         "token_type": "Bearer",
     }
-    if "openid" in refresh.scopes:
-        body["id_token"] = _id_token(state, client_id, refresh.email, None)
+    if "openid" in scopes:
+        body["id_token"] = _id_token(state, client_id, refresh.email, scopes, access, None)
     return JSONResponse(body)
 
 
-def _id_token(state: EmulatorState, client_id: str, email: str, nonce: str | None) -> str:
+def _at_hash(access_token: str) -> str:
+    """OIDC Core 3.1.3.6: the left half of the token's SHA-256, base64url without padding."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
+
+
+def _id_token(
+    state: EmulatorState,
+    client_id: str,
+    email: str,
+    scopes: list[str],
+    access: AccessToken,
+    nonce: str | None,
+) -> str:
     account = state.add_account(email)
     now = int(time.time())
     claims: dict[str, Any] = {
         "iss": state.issuer,
         "azp": client_id,
         "aud": client_id,
-        "sub": account.sub,
-        "email": account.email,
-        "email_verified": True,
-        "name": account.name,
+        **_identity_claims(account, scopes),
+        "at_hash": _at_hash(access.token),
         "iat": now,
         "exp": now + 3600,
     }

@@ -47,6 +47,7 @@ class AuthorizationCode:
     code_challenge: str | None
     code_challenge_method: str | None
     expires_at: float
+    prompt: str = ""
     used: bool = False
 
 
@@ -125,6 +126,7 @@ class EmulatorState:
         nonce: str | None,
         code_challenge: str | None,
         code_challenge_method: str | None,
+        prompt: str = "",
     ) -> AuthorizationCode:
         code = AuthorizationCode(
             code="4/0" + secrets.token_urlsafe(40),
@@ -137,6 +139,7 @@ class EmulatorState:
             code_challenge=code_challenge,
             code_challenge_method=code_challenge_method,
             expires_at=time.time() + CODE_SECONDS,
+            prompt=prompt,
         )
         with self.lock:
             self.codes[code.code] = code
@@ -168,6 +171,14 @@ class EmulatorState:
             self.refresh_tokens[token.token] = token
         return token
 
+    def has_live_grant(self, client_id: str, email: str) -> bool:
+        """Whether this person already gave this app offline access that is still in force."""
+        with self.lock:
+            return any(
+                t.client_id == client_id and t.email == email and not t.revoked
+                for t in self.refresh_tokens.values()
+            )
+
     def valid_access_token(self, token: str) -> AccessToken | None:
         with self.lock:
             found = self.access_tokens.get(token)
@@ -176,10 +187,16 @@ class EmulatorState:
             return found
 
     def revoke(self, token: str) -> bool:
-        """Revoking either token of a grant revokes the whole grant, as Google does."""
+        """Revoking either token of a grant revokes the whole grant, as Google does.
+
+        False when the token is unknown, expired or already revoked: Google answers those
+        with 400 invalid_token.
+        """
         with self.lock:
             refresh = self.refresh_tokens.get(token)
-            access = self.access_tokens.get(token)
+            if refresh is not None and refresh.revoked:
+                return False
+            access = self.valid_access_token(token) if refresh is None else None
             if refresh is None and access is None:
                 return False
             grant = refresh.token if refresh else access.refresh_token if access else None
@@ -192,9 +209,15 @@ class EmulatorState:
     def revoke_account(self, email: str) -> int:
         """The user removed our app's access in their Google account settings."""
         with self.lock:
-            grants = [t.token for t in self.refresh_tokens.values() if t.email == email]
+            grants = [
+                t.token for t in self.refresh_tokens.values() if t.email == email and not t.revoked
+            ]
             for grant in grants:
                 self._revoke_grant(grant)
+            # Access tokens of online grants (no refresh token) die with the app's access too.
+            for access in self.access_tokens.values():
+                if access.email == email:
+                    access.revoked = True
             return len(grants)
 
     def _revoke_grant(self, refresh_token: str) -> None:
