@@ -345,3 +345,21 @@ class WorkerHeartbeat(SQLModel, table=True):
     worker_name: str = Field(primary_key=True, max_length=200)
     last_tick_at: datetime = Field(sa_type=UTCDateTime)
     ticks: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+class OAuthState(SQLModel, table=True):
+    """A pending Google consent: single use, bound to who started it, for ten minutes.
+
+    Kept in the store (not in memory) so that any web process can finish the callback; only a
+    hash of the state is stored, and the PKCE verifier is encrypted.
+    """
+
+    __tablename__ = "oauth_states"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(foreign_key="users.id", ondelete="CASCADE", max_length=32)
+    trainer_id: str = Field(foreign_key="trainers.id", ondelete="CASCADE", max_length=32)
+    code_verifier_encrypted: str = Field(sa_type=sa.Text)
+    created_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    used_at: datetime | None = _optional_time()

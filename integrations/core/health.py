@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from db.migrate import head_revision
 from db.models import WorkerHeartbeat, utcnow
 
 #: The worker ticks every minute; past this a worker is reported stalled.
@@ -24,7 +25,13 @@ def check_store(engine: Engine) -> dict[str, Any]:
             ).scalar()
     except Exception as error:
         return {"ok": False, "backend": engine.dialect.name, "error": type(error).__name__}
-    return {"ok": True, "backend": engine.dialect.name, "revision": revision}
+    head = head_revision()
+    return {
+        "ok": True,
+        "backend": engine.dialect.name,
+        "revision": revision,
+        "migrations_pending": revision != head,
+    }
 
 
 def check_worker(engine: Engine, now: datetime | None = None) -> dict[str, Any]:

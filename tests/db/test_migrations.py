@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "notifications",
     "webhook_channels",
     "worker_heartbeats",
+    "oauth_states",
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from db.migrate import head_revision
 from db.models import utcnow
 from integrations.api import create_app
 from integrations.config import load_settings
@@ -20,7 +21,7 @@ def test_healthz_is_ok_when_store_and_queue_answer(database_url: str, session: S
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["store"]["ok"] and body["store"]["revision"] == "0001"
+    assert body["store"]["ok"] and body["store"]["revision"] == head_revision()
     assert body["queue"]["ok"]
     assert body["worker"]["ok"] and body["worker"]["workers"] == 1
 

@@ -8,6 +8,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlmodel import Session, select
 
+from db.migrate import head_revision
 from db.models import IntegrationCredential, Role, User
 from integrations import accounts
 from integrations.cli import main
@@ -72,7 +73,7 @@ def test_health_reports_store_and_queue(
     code, out = _json_out(capsys, "health")
     assert code == 0
     assert isinstance(out, dict)
-    assert out["store"]["ok"] and out["store"]["revision"] == "0001"
+    assert out["store"]["ok"] and out["store"]["revision"] == head_revision()
     assert out["queue"] == {"ok": True, "backend": "sqlite", "pending": 0}
 
 
