@@ -138,6 +138,80 @@ MESSAGES: dict[str, dict[str, str]] = {
     "notifications.mark_all": {"en": "Mark all read", "he": "סימון הכול כנקרא"},
     "notifications.open": {"en": "Open", "he": "פתיחה"},
     "notifications.unread": {"en": "Unread", "he": "לא נקרא"},
+    # Google connection
+    "page.google_connection": {"en": "Google connection", "he": "חיבור ל-Google"},
+    "google.finishing": {
+        "en": "Finishing the connection with Google…",
+        "he": "משלים את החיבור ל-Google…",
+    },
+    "google.connected_as": {
+        "en": "Connected to {account}; {count} calendars found.",
+        "he": "מחובר ל-{account}; נמצאו {count} יומנים.",
+    },
+    "google.needs_reauth": {
+        "en": "Google no longer accepts this connection (the access was removed or expired). "
+        "Syncing has stopped: reconnect to resume it. Your settings are kept.",
+        "he": "Google כבר לא מקבל את החיבור הזה (הגישה בוטלה או פגה). הסנכרון נעצר: "
+        "התחברו מחדש כדי לחדש אותו. ההגדרות שלכם נשמרות.",
+    },
+    "google.account": {"en": "Account", "he": "חשבון"},
+    "google.token_expires": {"en": "Access token valid until", "he": "אסימון הגישה בתוקף עד"},
+    "google.last_sync": {"en": "Last sync", "he": "סנכרון אחרון"},
+    "google.next_sync": {"en": "Next scheduled sync", "he": "הסנכרון המתוזמן הבא"},
+    "google.channel_expires": {"en": "Realtime channel until", "he": "ערוץ זמן אמת בתוקף עד"},
+    "google.calendars": {"en": "Calendars", "he": "יומנים"},
+    "google.scopes": {"en": "Permissions granted", "he": "הרשאות שניתנו"},
+    "google.connect": {"en": "Connect Google Calendar", "he": "חיבור יומן Google"},
+    "google.reconnect": {"en": "Reconnect Google Calendar", "he": "חיבור מחדש של יומן Google"},
+    "google.continue": {"en": "Continue to Google", "he": "המשך ל-Google"},
+    "google.disconnect": {"en": "Disconnect", "he": "ניתוק"},
+    "google.disconnect_explain": {
+        "en": "Disconnecting revokes this console's access to your Google account and stops "
+        "syncing. Your CRM sessions stay.",
+        "he": "הניתוק מבטל את הגישה של המערכת לחשבון Google שלך ועוצר את הסנכרון. "
+        "האימונים ב-CRM נשארים.",
+    },
+    "google.keep_question": {
+        "en": "What about the events that came from Google?",
+        "he": "מה לעשות עם האירועים שהגיעו מ-Google?",
+    },
+    "google.keep_events": {"en": "Keep them here", "he": "להשאיר אותם כאן"},
+    "google.remove_events": {"en": "Remove them", "he": "להסיר אותם"},
+    "google.confirm_disconnect": {"en": "Yes, disconnect Google", "he": "כן, לנתק את Google"},
+    "google.disconnected": {
+        "en": "Google disconnected; {removed} events from Google removed.",
+        "he": "Google נותק; הוסרו {removed} אירועים שהגיעו מ-Google.",
+    },
+    "google.consent.state_unknown": {
+        "en": "This sign-in link is not one we issued. Press Connect to start again.",
+        "he": "קישור ההתחברות הזה לא הונפק על ידינו. לחצו על חיבור כדי להתחיל מחדש.",
+    },
+    "google.consent.state_used": {
+        "en": "This sign-in link was already used. Press Connect to start again.",
+        "he": "קישור ההתחברות הזה כבר נוצל. לחצו על חיבור כדי להתחיל מחדש.",
+    },
+    "google.consent.state_expired": {
+        "en": "The sign-in took longer than 10 minutes. Press Connect to start again.",
+        "he": "ההתחברות נמשכה יותר מ-10 דקות. לחצו על חיבור כדי להתחיל מחדש.",
+    },
+    "google.consent.wrong_user": {
+        "en": "This sign-in was started by someone else. Press Connect to start your own.",
+        "he": "ההתחברות הזו התחילה על ידי משתמש אחר. לחצו על חיבור כדי להתחיל משלכם.",
+    },
+    "google.consent.access_denied": {
+        "en": "The Google consent was cancelled; nothing was connected.",
+        "he": "ההסכמה ב-Google בוטלה; לא חובר דבר.",
+    },
+    "google.consent.missing_scopes": {
+        "en": "Google did not grant every permission sync needs (missing: {missing}). "
+        "Press Connect again and leave every box ticked.",
+        "he": "Google לא העניק את כל ההרשאות שהסנכרון צריך (חסר: {missing}). "
+        "לחצו שוב על חיבור והשאירו את כל התיבות מסומנות.",
+    },
+    "google.consent.exchange_failed": {
+        "en": "Google refused to finish the connection. Press Connect to try again.",
+        "he": "Google סירב להשלים את החיבור. לחצו על חיבור כדי לנסות שוב.",
+    },
     # Errors
     "error.denied": {"en": "You may not do that.", "he": "אין לך הרשאה לפעולה זו."},
     "error.not_found": {"en": "It no longer exists.", "he": "הפריט כבר אינו קיים."},

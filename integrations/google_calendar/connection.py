@@ -1,0 +1,369 @@
+"""Connecting a trainer's Google account: consent, callback, reconnect and disconnect.
+
+The consent's `state` is random, single use, bound to the user and trainer who started it, and
+expires in ten minutes; it and the PKCE verifier live in the store, so any web process can finish
+the callback, which arrives as a fresh page load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from google.auth.exceptions import GoogleAuthError
+from google.auth.transport.requests import Request
+from google.oauth2 import id_token as google_id_token
+from google_auth_oauthlib.flow import Flow
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+from sqlmodel import Session, col, delete, select
+
+from db.models import (
+    CalendarEvent,
+    ConnectionStatus,
+    EventOrigin,
+    GoogleCalendarSyncSettings,
+    Integration,
+    IntegrationCredential,
+    LogLevel,
+    OAuthState,
+    WebhookChannel,
+    utcnow,
+)
+from integrations.config import Settings
+from integrations.core import audit
+from integrations.core.access import Actor, Capability
+from integrations.core.crypto import TokenCipher
+from integrations.core.errors import IntegrationError
+from integrations.google_calendar.client import (
+    CALENDAR_SCOPES,
+    REQUIRED_SCOPES,
+    CalendarInfo,
+    calendar_service,
+    list_calendars,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_LIFETIME = timedelta(minutes=10)
+GOOGLE_CERTS_URI = "https://www.googleapis.com/oauth2/v3/certs"
+GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
+_SCOPE_ALIASES = {
+    "email": "https://www.googleapis.com/auth/userinfo.email",
+    "profile": "https://www.googleapis.com/auth/userinfo.profile",
+}
+
+
+class ConsentError(IntegrationError):
+    """The consent round trip failed; `reason` picks the message shown to the trainer."""
+
+    def __init__(self, reason: str, message: str, *, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.missing = missing
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectedAccount:
+    account_email: str
+    calendars: list[CalendarInfo]
+    reconnected: bool
+
+
+def _hash_state(state: str) -> str:
+    return hashlib.sha256(state.encode("utf-8")).hexdigest()
+
+
+def _flow(settings: Settings, **kwargs: Any) -> Flow:
+    # oauthlib refuses plain http unless told; only the loopback emulator is ever plain http.
+    if settings.uses_loopback_http:
+        os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    # We compare granted scopes ourselves, to name the one the trainer unticked.
+    os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"  # noqa: S105 - a switch, not a secret
+    client_config = {
+        "web": {
+            "client_id": settings.google_client_id,
+            "client_secret": settings.google_client_secret,
+            "auth_uri": settings.GOOGLE_AUTH_URI,
+            "token_uri": settings.GOOGLE_TOKEN_URI,
+            "redirect_uris": [settings.GOOGLE_REDIRECT_URI],
+        }
+    }
+    return Flow.from_client_config(
+        client_config,
+        scopes=list(CALENDAR_SCOPES),
+        redirect_uri=settings.GOOGLE_REDIRECT_URI,
+        **kwargs,
+    )
+
+
+def initiate_google_oauth(
+    actor: Actor, trainer_id: str, *, session: Session, settings: Settings, cipher: TokenCipher
+) -> str:
+    """The Google consent URL for this trainer; the browser is sent there."""
+    actor.require(Capability.MANAGE_TRAINER, trainer_id)
+    state = secrets.token_urlsafe(32)
+    flow = _flow(settings)
+    url, _ = flow.authorization_url(
+        state=state,
+        access_type="offline",
+        prompt="consent",  # Google sends a refresh token again only when asked for consent
+        include_granted_scopes="true",
+    )
+    now = utcnow()
+    session.exec(delete(OAuthState).where(col(OAuthState.expires_at) < now))
+    session.add(
+        OAuthState(
+            state_hash=_hash_state(state),
+            user_id=actor.user_id,
+            trainer_id=trainer_id,
+            code_verifier_encrypted=cipher.encrypt(flow.code_verifier or ""),
+            expires_at=now + STATE_LIFETIME,
+        )
+    )
+    session.commit()
+    return str(url)
+
+
+def _claim_state(actor: Actor, state: str, *, session: Session) -> OAuthState:
+    pending = session.get(OAuthState, _hash_state(state)) if state else None
+    if pending is None:
+        raise ConsentError("state_unknown", "this sign-in link is unknown; start again")
+    if pending.used_at is not None:
+        raise ConsentError("state_used", "this sign-in link was already used; start again")
+    if pending.expires_at < utcnow():
+        raise ConsentError("state_expired", "the sign-in took longer than 10 minutes; start again")
+    if pending.user_id != actor.user_id:
+        raise ConsentError("wrong_user", "this sign-in was started by someone else")
+    pending.used_at = utcnow()
+    session.add(pending)
+    session.commit()
+    return pending
+
+
+def _granted(token: dict[str, Any]) -> set[str]:
+    scope = token.get("scope") or []
+    names = scope.split() if isinstance(scope, str) else list(scope)
+    return {_SCOPE_ALIASES.get(name, name) for name in names}
+
+
+def _account_email(token: dict[str, Any], settings: Settings) -> str:
+    """The Google account from the signed id token (signature, audience and issuer checked)."""
+    raw = token.get("id_token")
+    if not raw:
+        raise ConsentError("exchange_failed", "Google did not say which account was connected")
+    certs = f"{settings.emulator_url}/oauth2/v3/certs" if settings.demo_mode else GOOGLE_CERTS_URI
+    issuers = {settings.emulator_url} if settings.demo_mode else GOOGLE_ISSUERS
+    try:
+        claims = google_id_token.verify_token(
+            raw, Request(), audience=settings.google_client_id, certs_url=certs
+        )
+    except (GoogleAuthError, ValueError) as error:
+        raise ConsentError(
+            "exchange_failed", f"Google's answer could not be verified: {error}"
+        ) from None
+    if claims.get("iss") not in issuers or not claims.get("email"):
+        raise ConsentError("exchange_failed", "Google's answer names no verified account")
+    return str(claims["email"]).lower()
+
+
+def handle_google_oauth_callback(
+    actor: Actor,
+    *,
+    code: str | None,
+    state: str,
+    error: str | None = None,
+    session: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+) -> ConnectedAccount:
+    """Finish the consent: check state, exchange the code, check scopes, store encrypted tokens."""
+    pending = _claim_state(actor, state, session=session)
+    trainer_id = pending.trainer_id
+    actor.require(Capability.MANAGE_TRAINER, trainer_id)
+    if error:
+        audit.record(
+            session,
+            "google_consent_refused",
+            error,
+            trainer_id=trainer_id,
+            integration=Integration.GOOGLE_CALENDAR,
+            actor_user_id=actor.user_id,
+            level=LogLevel.WARNING,
+        )
+        session.commit()
+        raise ConsentError("access_denied", "the Google consent was cancelled")
+    if not code:
+        raise ConsentError("exchange_failed", "Google sent no authorisation code")
+    flow = _flow(
+        settings, state=state, code_verifier=cipher.decrypt(pending.code_verifier_encrypted)
+    )
+    try:
+        token = dict(flow.fetch_token(code=code))
+    except (OAuth2Error, ValueError) as failure:
+        raise ConsentError("exchange_failed", f"Google refused the sign-in: {failure}") from None
+    missing = tuple(sorted(REQUIRED_SCOPES - _granted(token)))
+    if missing:
+        raise ConsentError("missing_scopes", "a needed permission was not granted", missing=missing)
+    account_email = _account_email(token, settings)
+    credentials = flow.credentials
+    calendars = list_calendars(calendar_service(credentials, settings))
+    return _store_connection(
+        actor,
+        trainer_id,
+        account_email,
+        token,
+        calendars,
+        session=session,
+        cipher=cipher,
+        expires_at=credentials.expiry,
+    )
+
+
+def _store_connection(
+    actor: Actor,
+    trainer_id: str,
+    account_email: str,
+    token: dict[str, Any],
+    calendars: list[CalendarInfo],
+    *,
+    session: Session,
+    cipher: TokenCipher,
+    expires_at: Any,
+) -> ConnectedAccount:
+    from datetime import UTC
+
+    credential = session.exec(
+        select(IntegrationCredential).where(
+            IntegrationCredential.trainer_id == trainer_id,
+            IntegrationCredential.integration == Integration.GOOGLE_CALENDAR,
+        )
+    ).first()
+    reconnected = credential is not None
+    if credential is None:
+        credential = IntegrationCredential(
+            trainer_id=trainer_id, integration=Integration.GOOGLE_CALENDAR
+        )
+    refresh_token = token.get("refresh_token")
+    credential.access_token_encrypted = cipher.encrypt(str(token["access_token"]))
+    if refresh_token:  # Google may omit it on a re-consent; keep the one we have
+        credential.refresh_token_encrypted = cipher.encrypt(str(refresh_token))
+    credential.token_expires_at = expires_at.replace(tzinfo=UTC) if expires_at else None
+    credential.scopes = sorted(_granted(token))
+    credential.account_email = account_email
+    credential.calendars = [calendar.as_json() for calendar in calendars]
+    credential.status = ConnectionStatus.CONNECTED
+    credential.last_error = None
+    credential.updated_at = utcnow()
+    session.add(credential)
+    if session.get(GoogleCalendarSyncSettings, trainer_id) is None:
+        primary = next((c for c in calendars if c.primary), None)
+        session.add(
+            GoogleCalendarSyncSettings(
+                trainer_id=trainer_id,
+                default_calendar_id=primary.id if primary else "primary",
+                import_calendar_ids=[primary.id] if primary else [],
+            )
+        )
+    audit.record(
+        session,
+        "google_reconnected" if reconnected else "google_connected",
+        f"Google account {account_email} connected",
+        trainer_id=trainer_id,
+        integration=Integration.GOOGLE_CALENDAR,
+        actor_user_id=actor.user_id,
+        details={"calendars": len(calendars)},
+    )
+    session.commit()
+    return ConnectedAccount(
+        account_email=account_email, calendars=calendars, reconnected=reconnected
+    )
+
+
+def disconnect_google(
+    actor: Actor,
+    trainer_id: str,
+    *,
+    keep_events: bool,
+    session: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+) -> int:
+    """Revoke the grant, stop every channel, forget the tokens; returns events removed."""
+    actor.require(Capability.MANAGE_TRAINER, trainer_id)
+    credential = session.exec(
+        select(IntegrationCredential).where(
+            IntegrationCredential.trainer_id == trainer_id,
+            IntegrationCredential.integration == Integration.GOOGLE_CALENDAR,
+        )
+    ).first()
+    if credential is None:
+        return 0
+    _revoke(credential, settings, cipher)
+    channels = session.exec(
+        select(WebhookChannel).where(
+            WebhookChannel.trainer_id == trainer_id, col(WebhookChannel.stopped_at).is_(None)
+        )
+    ).all()
+    for channel in channels:
+        channel.stopped_at = utcnow()
+        session.add(channel)
+    removed = 0
+    events = session.exec(
+        select(CalendarEvent).where(
+            CalendarEvent.trainer_id == trainer_id, col(CalendarEvent.google_event_id).is_not(None)
+        )
+    ).all()
+    for event in events:
+        if event.origin is EventOrigin.GOOGLE and not keep_events:
+            session.delete(event)
+            removed += 1
+        else:  # kept events and CRM sessions stay, no longer linked to Google
+            event.google_event_id = None
+            event.google_calendar_id = None
+            event.google_etag = None
+            session.add(event)
+    session.delete(credential)
+    audit.record(
+        session,
+        "google_disconnected",
+        f"Google account {credential.account_email} disconnected",
+        trainer_id=trainer_id,
+        integration=Integration.GOOGLE_CALENDAR,
+        actor_user_id=actor.user_id,
+        details={"events_removed": removed, "kept_events": keep_events},
+    )
+    session.commit()
+    return removed
+
+
+def _revoke(credential: IntegrationCredential, settings: Settings, cipher: TokenCipher) -> None:
+    """Best effort: a grant already revoked on Google's side is as good as revoked."""
+    encrypted = credential.refresh_token_encrypted or credential.access_token_encrypted
+    if not encrypted or not settings.GOOGLE_REVOKE_URI:
+        return
+    try:
+        response = httpx.post(
+            settings.GOOGLE_REVOKE_URI,
+            data={"token": cipher.decrypt(encrypted)},
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            timeout=10,
+        )
+    except httpx.HTTPError as failure:
+        log.warning(
+            "revoking the Google grant failed: %s",
+            type(failure).__name__,
+            extra={"event": "google_revoke_failed", "trainer_id": credential.trainer_id},
+        )
+        return
+    if response.status_code not in (200, 400):
+        log.warning(
+            "revoking the Google grant answered %s",
+            response.status_code,
+            extra={"event": "google_revoke_failed", "trainer_id": credential.trainer_id},
+        )

@@ -1,0 +1,185 @@
+"""What a trainer's Google Calendar connection looks like now, and how it is set to sync."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from db.models import (
+    ConnectionStatus,
+    GoogleCalendarSyncSettings,
+    Integration,
+    IntegrationCredential,
+    RunOutcome,
+    SyncDirection,
+    SyncFrequency,
+    SyncRun,
+    WebhookChannel,
+    utcnow,
+)
+from integrations.core import audit
+from integrations.core.access import Actor, Capability
+from integrations.core.errors import InvalidInput, NotFound
+from integrations.google_calendar.client import CalendarInfo
+
+FREQUENCY_INTERVAL = {
+    SyncFrequency.HOURLY: timedelta(hours=1),
+    SyncFrequency.DAILY: timedelta(days=1),
+}
+#: A realtime calendar is still polled this often, since Google's pushes may be lost.
+REALTIME_BACKSTOP = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleCalendarStatus:
+    connected: bool
+    status: str
+    account_email: str | None
+    granted_scopes: list[str]
+    token_expires_at: datetime | None
+    auto_sync_enabled: bool
+    sync_direction: SyncDirection
+    sync_frequency: SyncFrequency
+    default_calendar_id: str
+    import_calendar_ids: list[str]
+    calendars: list[CalendarInfo]
+    last_sync_at: datetime | None
+    last_sync_outcome: RunOutcome | None
+    last_sync_error: str | None
+    next_sync_at: datetime | None
+    channel_expires_at: datetime | None
+    last_error: str | None = None
+    writable_calendars: list[CalendarInfo] = field(default_factory=list)
+
+
+def _credential(trainer_id: str, session: Session) -> IntegrationCredential | None:
+    return session.exec(
+        select(IntegrationCredential).where(
+            IntegrationCredential.trainer_id == trainer_id,
+            IntegrationCredential.integration == Integration.GOOGLE_CALENDAR,
+        )
+    ).first()
+
+
+def get_google_calendar_status(
+    actor: Actor, trainer_id: str, *, session: Session
+) -> GoogleCalendarStatus:
+    actor.require(Capability.VIEW_TRAINER, trainer_id)
+    credential = _credential(trainer_id, session)
+    settings = session.get(GoogleCalendarSyncSettings, trainer_id) or GoogleCalendarSyncSettings(
+        trainer_id=trainer_id
+    )
+    last_run = session.exec(
+        select(SyncRun)
+        .where(SyncRun.trainer_id == trainer_id, SyncRun.integration == Integration.GOOGLE_CALENDAR)
+        .order_by(col(SyncRun.started_at).desc())
+        .limit(1)
+    ).first()
+    channel_expiry = session.exec(
+        select(WebhookChannel.expires_at)
+        .where(WebhookChannel.trainer_id == trainer_id, col(WebhookChannel.stopped_at).is_(None))
+        .order_by(col(WebhookChannel.expires_at))
+        .limit(1)
+    ).first()
+    calendars = [CalendarInfo.from_json(c) for c in credential.calendars] if credential else []
+    connected = credential is not None and credential.status is ConnectionStatus.CONNECTED
+    return GoogleCalendarStatus(
+        connected=connected,
+        status=credential.status.value if credential else "not_connected",
+        account_email=credential.account_email if credential else None,
+        granted_scopes=list(credential.scopes) if credential else [],
+        token_expires_at=credential.token_expires_at if credential else None,
+        auto_sync_enabled=settings.auto_sync_enabled,
+        sync_direction=settings.sync_direction,
+        sync_frequency=settings.sync_frequency,
+        default_calendar_id=settings.default_calendar_id,
+        import_calendar_ids=list(settings.import_calendar_ids),
+        calendars=calendars,
+        writable_calendars=[c for c in calendars if c.writable],
+        last_sync_at=last_run.started_at if last_run else None,
+        last_sync_outcome=last_run.outcome if last_run else None,
+        last_sync_error=last_run.error if last_run else None,
+        next_sync_at=_next_sync(settings, last_run, connected),
+        channel_expires_at=channel_expiry,
+        last_error=credential.last_error if credential else None,
+    )
+
+
+def _next_sync(
+    settings: GoogleCalendarSyncSettings, last_run: SyncRun | None, connected: bool
+) -> datetime | None:
+    if not connected or not settings.auto_sync_enabled:
+        return None
+    interval = FREQUENCY_INTERVAL.get(settings.sync_frequency, REALTIME_BACKSTOP)
+    return (last_run.started_at + interval) if last_run else utcnow()
+
+
+def update_google_calendar_sync_settings(
+    actor: Actor, trainer_id: str, changes: dict[str, Any], *, session: Session
+) -> GoogleCalendarSyncSettings:
+    """Apply the specification's fields (camelCase or snake_case); refuse bad values by field."""
+    actor.require(Capability.MANAGE_TRAINER, trainer_id)
+    credential = _credential(trainer_id, session)
+    if credential is None:
+        raise NotFound("connect a Google account before choosing how it syncs")
+    calendars = {c["id"]: CalendarInfo.from_json(c) for c in credential.calendars}
+    settings = session.get(GoogleCalendarSyncSettings, trainer_id) or GoogleCalendarSyncSettings(
+        trainer_id=trainer_id
+    )
+    names = {
+        "autoSyncEnabled": "auto_sync_enabled",
+        "syncDirection": "sync_direction",
+        "syncFrequency": "sync_frequency",
+        "defaultCalendarId": "default_calendar_id",
+        "importCalendarIds": "import_calendar_ids",
+    }
+    for key, value in changes.items():
+        name = names.get(key, key)
+        if name == "auto_sync_enabled":
+            if not isinstance(value, bool):
+                raise InvalidInput("auto sync must be on or off", field=name)
+            settings.auto_sync_enabled = value
+        elif name == "sync_direction":
+            settings.sync_direction = _choice(SyncDirection, value, name)
+        elif name == "sync_frequency":
+            settings.sync_frequency = _choice(SyncFrequency, value, name)
+        elif name == "default_calendar_id":
+            chosen = calendars.get(str(value))
+            if chosen is None:
+                raise InvalidInput(f"'{value}' is not one of this account's calendars", field=name)
+            if not chosen.writable:
+                raise InvalidInput(
+                    f"'{chosen.summary}' is read-only; choose a calendar you can write to",
+                    field=name,
+                )
+            settings.default_calendar_id = chosen.id
+        elif name == "import_calendar_ids":
+            if not isinstance(value, list | tuple) or not all(str(v) in calendars for v in value):
+                raise InvalidInput("choose calendars from this account's list", field=name)
+            settings.import_calendar_ids = [str(v) for v in value]
+        else:
+            raise InvalidInput(f"unknown setting '{key}'", field=key)
+    settings.updated_at = utcnow()
+    session.add(settings)
+    audit.record(
+        session,
+        "google_sync_settings_changed",
+        ", ".join(f"{names.get(k, k)}={v}" for k, v in changes.items()),
+        trainer_id=trainer_id,
+        integration=Integration.GOOGLE_CALENDAR,
+        actor_user_id=actor.user_id,
+    )
+    session.commit()
+    session.refresh(settings)
+    return settings
+
+
+def _choice(enum: Any, value: Any, field_name: str) -> Any:
+    try:
+        return enum(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in enum)
+        raise InvalidInput(f"'{value}' is not valid (choose {allowed})", field=field_name) from None

@@ -1,0 +1,121 @@
+"""A trainer's Google connection: status, Connect through Google's consent and back, Disconnect.
+
+Google sends the trainer back here (GOOGLE_REDIRECT_URI) with `code` and `state` in the URL: the
+page finishes the connection, then clears them so a reload cannot replay the code.
+"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from integrations.core.access import Capability
+from integrations.core.errors import IntegrationError
+from integrations.google_calendar.connection import ConsentError
+from integrations.google_calendar.service import (
+    connect_url,
+    disconnect,
+    finish_connection,
+    google_status,
+)
+from pages._shell import local_time, outcome_label, require, status_label, t
+
+actor = require(Capability.MANAGE_TRAINER)
+trainer_id = actor.trainer_id
+if trainer_id is None:
+    st.warning(t("mine.no_trainer"))
+    st.stop()
+assert trainer_id is not None
+st.title(t("page.google_connection"))
+
+params = st.query_params
+if "state" in params:
+    state, code, error = params.get("state", ""), params.get("code"), params.get("error")
+    st.query_params.clear()
+    with st.spinner(t("google.finishing")):
+        try:
+            connected = finish_connection(actor, code=code, state=state, error=error)
+        except ConsentError as failure:
+            st.session_state["google_flash"] = (
+                "error",
+                t(f"google.consent.{failure.reason}", missing=", ".join(failure.missing)),
+            )
+        except IntegrationError as failure:
+            st.session_state["google_flash"] = ("error", str(failure))
+        else:
+            st.session_state["google_flash"] = (
+                "success",
+                t(
+                    "google.connected_as",
+                    account=connected.account_email,
+                    count=len(connected.calendars),
+                ),
+            )
+    st.rerun()
+
+flash = st.session_state.pop("google_flash", None)
+if flash:
+    kind, message = flash
+    (st.success if kind == "success" else st.error)(message)
+
+status = google_status(actor, trainer_id)
+zone = "Asia/Jerusalem"
+
+if status.status == "needs_reauth":
+    st.warning(t("google.needs_reauth"), icon="⚠️")
+
+with st.container(border=True):
+    icon = {"connected": "🟢", "needs_reauth": "🟠", "error": "🔴"}.get(status.status, "⚪")
+    st.subheader(f"{icon} {t('integration.google_calendar')}: {status_label(status.status)}")
+    if status.account_email:
+        left, right = st.columns(2)
+        left.markdown(f"**{t('google.account')}:** {status.account_email}")
+        left.markdown(
+            f"**{t('google.token_expires')}:** {local_time(status.token_expires_at, zone)}"
+        )
+        left.markdown(
+            f"**{t('google.last_sync')}:** {local_time(status.last_sync_at, zone)} "
+            f"({outcome_label(status.last_sync_outcome)})"
+        )
+        right.markdown(
+            f"**{t('google.channel_expires')}:** {local_time(status.channel_expires_at, zone)}"
+        )
+        right.markdown(f"**{t('google.next_sync')}:** {local_time(status.next_sync_at, zone)}")
+        right.markdown(f"**{t('google.calendars')}:** {len(status.calendars)}")
+        with st.expander(t("google.scopes")):
+            for scope in status.granted_scopes:
+                st.code(scope, language=None)
+
+if status.status in {"not_connected", "needs_reauth", "disconnected"}:
+    label = t("google.reconnect") if status.status == "needs_reauth" else t("google.connect")
+    if st.button(label, type="primary", key="google_connect"):
+        st.session_state["google_consent_url"] = connect_url(actor, trainer_id)
+    consent_url = st.session_state.pop("google_consent_url", None)
+    if consent_url:
+        # Same tab, so Google brings the trainer straight back here.
+        st.markdown(
+            f'<meta http-equiv="refresh" content="0; url={html.escape(consent_url, quote=True)}">',
+            unsafe_allow_html=True,
+        )
+        st.link_button(t("google.continue"), consent_url)
+else:
+    with st.expander(t("google.disconnect")):
+        st.write(t("google.disconnect_explain"))
+        keep = st.radio(
+            t("google.keep_question"),
+            options=["keep", "remove"],
+            format_func={
+                "keep": t("google.keep_events"),
+                "remove": t("google.remove_events"),
+            }.__getitem__,
+            key="google_keep_choice",
+        )
+        confirmed = st.checkbox(t("google.confirm_disconnect"), key="google_confirm_disconnect")
+        if st.button(t("google.disconnect"), disabled=not confirmed, key="google_disconnect"):
+            removed = disconnect(actor, trainer_id, keep_events=keep == "keep")
+            st.session_state["google_flash"] = (
+                "success",
+                t("google.disconnected", removed=removed),
+            )
+            st.rerun()
