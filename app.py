@@ -6,6 +6,8 @@ Google consent redirect causes, which session state alone would not.
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from db.models import Role
@@ -33,6 +35,12 @@ PAGES: dict[str, tuple[str, str, str, frozenset[Role]]] = {
         "pages/my_integrations.py",
         "🔌",
         "my_integrations",
+        frozenset({Role.TRAINER}),
+    ),
+    "google_connection": (
+        "pages/google_connection.py",
+        "📅",
+        "google_connection",
         frozenset({Role.TRAINER}),
     ),
     "trainers": ("pages/trainers.py", "👥", "trainers", frozenset({Role.STAFF, Role.MANAGER})),
@@ -63,6 +71,11 @@ def language_switch() -> None:
         st.rerun()
 
 
+def show_demo_banner(slot: Any, demo_mode: bool) -> None:
+    if demo_mode:
+        slot.info(t("app.demo_banner"), icon="🧪")
+
+
 def login_screen() -> None:
     st.title(t("login.heading"))
     st.write(t("login.intro"))
@@ -88,10 +101,11 @@ def main() -> None:
     _configure_process()
     st.session_state.setdefault(LANG_KEY, "he")
 
-    if settings.demo_mode:
-        st.info(t("app.demo_banner"), icon="🧪")
+    # Reserved at the top, filled once the language is known (a saved choice applies at login).
+    banner = st.empty()
 
     if not st.user.is_logged_in:
+        show_demo_banner(banner, settings.demo_mode)
         language_switch()
         apply_direction()
         st.navigation([st.Page(login_screen, title=t("login.button"), url_path="login")]).run()
@@ -105,6 +119,7 @@ def main() -> None:
         unread = unread_count(actor, session=session) if actor else 0
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)
+        show_demo_banner(banner, settings.demo_mode)
         language_switch()
         apply_direction()
         st.navigation([st.Page(not_invited_screen, title=t("not_invited.heading"))]).run()
@@ -114,6 +129,7 @@ def main() -> None:
         st.session_state[LANG_KEY] = actor.locale  # the user's saved language wins at login
         st.session_state[LOCALE_LOADED_KEY] = True
     st.session_state[ACTOR_KEY] = actor
+    show_demo_banner(banner, settings.demo_mode)
 
     with st.sidebar:
         st.markdown(

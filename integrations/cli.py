@@ -178,8 +178,17 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
     upgrade(settings.DATABASE_URL)
     if settings.demo_mode:
-        with open_session() as session:
-            demo.seed_demo(session=session, now=utcnow())
+        # The banner below says what matters; the seeding's audit lines would bury it.
+        audit_log = logging.getLogger("integrations.audit")
+        level = audit_log.level
+        audit_log.setLevel(logging.WARNING)
+        try:
+            with open_session() as session:
+                seeded = demo.seed_demo(session=session, now=utcnow())
+        finally:
+            audit_log.setLevel(level)
+        if seeded:
+            sys.stdout.write("Demo organisation created.\n")
     sys.stdout.write(processes.login_banner(settings) + "\n")
     sys.stdout.flush()
     manager = Manager(Printer(sys.stdout))

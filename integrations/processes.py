@@ -12,6 +12,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from integrations.config import Settings
 from integrations.demo import DEMO_PEOPLE
@@ -78,6 +79,9 @@ def web_command(settings: Settings) -> list[str]:
         str(settings.WEB_PORT),
         "--server.headless",
         "true",
+        # Login cookies are per host: serve only the host named in PUBLIC_URL's redirect.
+        "--server.address",
+        urlsplit(settings.PUBLIC_URL).hostname or "localhost",
         "--server.fileWatcherType",
         "none",
         "--browser.gatherUsageStats",

@@ -103,6 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "col.name": {"en": "Name", "he": "שם"},
     "col.email": {"en": "Email", "he": "דוא״ל"},
+    "col.trainer": {"en": "Trainer profile", "he": "פרופיל מאמן"},
     "col.google": {"en": "Google Calendar", "he": "יומן Google"},
     "col.google_account": {"en": "Google account", "he": "חשבון Google"},
     "col.last_sync": {"en": "Last sync", "he": "סנכרון אחרון"},

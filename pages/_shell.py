@@ -43,6 +43,7 @@ def apply_direction() -> None:
         [data-testid="stAppViewContainer"], [data-testid="stSidebar"], [data-testid="stHeader"],
         [data-testid="stToast"], .stMarkdown, .stAlert { direction: rtl; text-align: right; }
         [data-testid="stSidebarNav"] a { flex-direction: row-reverse; }
+        [data-testid="stHeading"] :is(h1, h2, h3, h4, h5, h6) { text-align: right; }
         code, pre, [data-testid="stDataFrame"] { direction: ltr; }
         </style>"""
     )
@@ -77,11 +78,20 @@ def display_zone() -> str:
     return get_settings().DEFAULT_TIMEZONE
 
 
+WEEKDAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "he": ("יום ב׳", "יום ג׳", "יום ד׳", "יום ה׳", "יום ו׳", "שבת", "יום א׳"),
+}
+
+
 def local_time(value: datetime | None, zone: str, fmt: str = "%d/%m/%Y %H:%M") -> str:
-    """A UTC time as the trainer reads it, in their own time zone."""
+    """A UTC time as the trainer reads it, in their own time zone; `%a` in the UI's language."""
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(zone)).strftime(fmt)
+    local = value.astimezone(ZoneInfo(zone))
+    if "%a" in fmt:
+        fmt = fmt.replace("%a", WEEKDAYS.get(lang(), WEEKDAYS["en"])[local.weekday()])
+    return local.strftime(fmt)
 
 
 def status_label(status: str) -> str:

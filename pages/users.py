@@ -53,7 +53,7 @@ st.dataframe(
             t("col.email"): u.email,
             t("col.name"): u.name,
             t("users.role"): t(f"role.{u.role}"),
-            t("page.trainers"): u.trainer_name or "—",
+            t("col.trainer"): u.trainer_name or "—",
             t("users.active"): t("users.active") if u.is_active else t("users.deactivated"),
             t("users.last_login"): local_time(u.last_login_at, display_zone())
             if u.last_login_at

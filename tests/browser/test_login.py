@@ -38,9 +38,9 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 # A Streamlit page needs 2-4 s to become interactive; the OIDC round trip adds a few more.
 UI_TIMEOUT_MS = 30_000
 
-ALL_PAGES = ("my_integrations", "trainers", "users", "notifications")
+ALL_PAGES = ("my_integrations", "google_connection", "trainers", "users", "notifications")
 PAGES_BY_ROLE = {
-    Role.TRAINER: ("my_integrations", "notifications"),
+    Role.TRAINER: ("my_integrations", "google_connection", "notifications"),
     Role.STAFF: ("trainers", "notifications"),
     Role.MANAGER: ("trainers", "users", "notifications"),
 }

@@ -11,18 +11,20 @@ from tests.ui.conftest import EMAILS, ROOT
 
 PAGE_FILES = {
     "my_integrations": "pages/my_integrations.py",
+    "google_connection": "pages/google_connection.py",
     "trainers": "pages/trainers.py",
     "users": "pages/users.py",
     "notifications": "pages/notifications.py",
 }
 TITLES = {
     "my_integrations": "My integrations",
+    "google_connection": "Google connection",
     "trainers": "Trainers",
     "users": "Users",
     "notifications": "Notifications",
 }
 ALLOWED = {
-    "trainer": {"my_integrations", "notifications"},
+    "trainer": {"my_integrations", "google_connection", "notifications"},
     "staff": {"trainers", "notifications"},
     "manager": {"trainers", "users", "notifications"},
 }
