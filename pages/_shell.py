@@ -100,3 +100,14 @@ def status_label(status: str) -> str:
 
 def outcome_label(outcome: str | None) -> str:
     return t(f"outcome.{outcome}") if outcome else "—"
+
+
+def table(rows: list[dict[str, Any]]) -> None:
+    """A read-only table; in Hebrew the first column stands at the right, as a reader expects."""
+    columns = list(rows[0]) if rows else []
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_order=list(reversed(columns)) if is_rtl() else columns,
+    )

@@ -7,7 +7,7 @@ import streamlit as st
 from integrations.core.access import Capability
 from integrations.runtime import session as open_session
 from integrations.trainers import NOT_CONNECTED, list_trainer_overviews, list_upcoming_sessions
-from pages._shell import local_time, outcome_label, require, status_label, t
+from pages._shell import local_time, outcome_label, require, status_label, t, table
 
 actor = require(Capability.VIEW_TRAINER)
 st.title(t("page.my_integrations"))
@@ -56,7 +56,7 @@ st.caption(t("mine.timezone", zone=zone))
 if not upcoming:
     st.info(t("mine.no_upcoming"))
 else:
-    st.dataframe(
+    table(
         [
             {
                 t("col.when"): local_time(item.start_at, zone, "%a %d/%m %H:%M"),
@@ -65,6 +65,4 @@ else:
             }
             for item in upcoming
         ],
-        hide_index=True,
-        width="stretch",
     )

@@ -7,7 +7,7 @@ import streamlit as st
 from integrations.core.access import Capability
 from integrations.runtime import session as open_session
 from integrations.trainers import list_trainer_overviews
-from pages._shell import local_time, outcome_label, require, status_label, t
+from pages._shell import local_time, outcome_label, require, status_label, t, table
 
 actor = require(Capability.VIEW_ALL_TRAINERS)
 st.title(t("page.trainers"))
@@ -30,7 +30,7 @@ total_column.metric(t("trainers.count"), len(overviews))
 connected_column.metric(t("trainers.connected"), connected)
 attention_column.metric(t("trainers.attention"), attention)
 
-st.dataframe(
+table(
     [
         {
             t("col.name"): o.name,
@@ -44,6 +44,4 @@ st.dataframe(
         }
         for o in overviews
     ],
-    hide_index=True,
-    width="stretch",
 )

@@ -10,7 +10,7 @@ from integrations.config import get_settings
 from integrations.core.access import Capability
 from integrations.core.errors import IntegrationError, InvalidInput
 from integrations.runtime import session as open_session
-from pages._shell import display_zone, local_time, require, t
+from pages._shell import display_zone, local_time, require, t, table
 
 actor = require(Capability.ADMIN_USERS)
 st.title(t("page.users"))
@@ -47,7 +47,7 @@ with open_session() as session:
     users = accounts.list_users(actor, session=session)
 
 st.subheader(t("users.list"))
-st.dataframe(
+table(
     [
         {
             t("col.email"): u.email,
@@ -61,8 +61,6 @@ st.dataframe(
         }
         for u in users
     ],
-    hide_index=True,
-    width="stretch",
 )
 
 st.subheader(t("users.change"))
