@@ -55,3 +55,27 @@ def test_tick_runs_on_the_real_queue(database_url: str, session: Session) -> Non
     huey.execute(task)
     assert huey.pending_count() == 0
     assert session.exec(select(WorkerHeartbeat)).one().ticks == 1
+
+
+def test_the_queue_runs_on_redis_when_redis_url_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scale-out: every web, api and worker process shares one Redis queue."""
+    import os
+
+    from integrations.config import load_settings
+    from integrations.core.queue import check_queue, make_huey
+    from tests.conftest import need
+
+    url = os.environ.get("TEST_REDIS_URL")
+    need(url is not None, "TEST_REDIS_URL is not set")
+    huey = make_huey(load_settings(REDIS_URL=url))
+    huey.flush()
+
+    @huey.task()
+    def add(a: int, b: int) -> int:
+        return a + b
+
+    result = add(2, 3)
+    assert check_queue(huey) == {"ok": True, "backend": "redis", "pending": 1}
+    huey.execute(huey.dequeue())
+    assert result.get() == 5
+    huey.flush()
