@@ -363,3 +363,38 @@ class OAuthState(SQLModel, table=True):
     created_at: datetime = _created()
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     used_at: datetime | None = _optional_time()
+
+
+class CalendarSyncState(SQLModel, table=True):
+    """Where incremental sync of one Google calendar stands: its sync token and last full sync."""
+
+    __tablename__ = "calendar_sync_states"
+
+    trainer_id: str = Field(
+        foreign_key="trainers.id", ondelete="CASCADE", primary_key=True, max_length=32
+    )
+    calendar_id: str = Field(primary_key=True, max_length=255)
+    sync_token: str | None = Field(default=None, sa_type=sa.Text)
+    last_full_sync_at: datetime | None = _optional_time()
+    last_sync_at: datetime | None = _optional_time()
+
+
+class SyncConflict(SQLModel, table=True):
+    """Both sides changed one event since the last sync: what each said and which won."""
+
+    __tablename__ = "sync_conflicts"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    trainer_id: str = Field(foreign_key="trainers.id", ondelete="CASCADE", index=True, max_length=32)
+    event_id: str = Field(
+        foreign_key="calendar_events.id", ondelete="CASCADE", index=True, max_length=32
+    )
+    sync_run_id: str | None = Field(
+        default=None, foreign_key="sync_runs.id", ondelete="SET NULL", max_length=32
+    )
+    detected_at: datetime = _created()
+    local_version: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    google_version: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    winner: str = Field(max_length=16)  # "local" or "google"
+    resolved_by: str = Field(default="rule", max_length=16)  # "rule" or "trainer"
+    resolved_at: datetime | None = _optional_time()

@@ -24,6 +24,8 @@ EXPECTED_TABLES = {
     "webhook_channels",
     "worker_heartbeats",
     "oauth_states",
+    "calendar_sync_states",
+    "sync_conflicts",
 }
 
 
