@@ -1,0 +1,699 @@
+"""The sync engine: Google Calendar and the CRM's sessions, in the direction the trainer chose.
+
+Pull: per calendar, a full list (2,500 a page) the first time, then incremental with the stored
+sync token; a 410 clears the token, lists again and reconciles, since a full list carries no
+tombstones. Push: CRM sessions created, changed or deleted since the last sync, in batches of 50,
+with client-chosen event ids (a retried insert cannot duplicate), If-Match etags and
+sendUpdates=none. Both sides changed: the most recent change wins, and both versions are kept.
+
+Every step commits before the next call to Google, so a worker killed mid-run loses nothing: the
+next run starts from what was committed and converges.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from google.auth.exceptions import RefreshError
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest, HttpRequest
+from sqlmodel import Session, col, select
+
+from db.models import (
+    CalendarEvent,
+    CalendarSyncState,
+    ConnectionStatus,
+    EventOrigin,
+    GoogleCalendarSyncSettings,
+    Integration,
+    IntegrationCredential,
+    LogLevel,
+    RunOutcome,
+    SyncConflict,
+    SyncDirection,
+    SyncRun,
+    SyncState,
+    SyncTrigger,
+    Trainer,
+    utcnow,
+)
+from integrations.config import Settings
+from integrations.core import audit
+from integrations.core.crypto import TokenCipher
+from integrations.core.notifications import managers_and_trainer, notify
+from integrations.core.ratelimit import RateLimiter
+from integrations.core.retry import ErrorKind, RetryPolicy, classify
+from integrations.google_calendar.client import calendar_service, credentials_for
+from integrations.google_calendar.events import GoogleEvent, google_body, local_version
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 2500
+BATCH_SIZE = 50
+#: CRM sessions older than this are not pushed on a first sync.
+PUSH_HORIZON = timedelta(days=30)
+#: After this many failed runs in a row the trainer and the managers are told.
+NOTIFY_AFTER_FAILURES = 3
+
+
+class SyncAborted(Exception):
+    """The run cannot go on (re-auth needed, quota exhausted, ...); `kind` says why."""
+
+    def __init__(self, kind: ErrorKind, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class SyncContext:
+    """What one run needs and counts; built per run (httplib2 is not thread-safe)."""
+
+    session: Session
+    settings: Settings
+    trainer: Trainer
+    credential: IntegrationCredential
+    sync_settings: GoogleCalendarSyncSettings
+    run: SyncRun
+    service: Any
+    limiter: RateLimiter
+    retry: RetryPolicy
+    account: str
+    requests: int = 0
+    rate_limited: int = 0
+    seen_local_ids: set[str] = field(default_factory=set)
+
+    def execute(self, request: HttpRequest, calls: int = 1) -> Any:
+        """One HTTP round trip to Google: rate-limited, retried when transient, counted."""
+
+        def attempt() -> Any:
+            for _ in range(calls):
+                self.limiter.acquire(self.account)
+            self.requests += 1
+            return request.execute()
+
+        return self.retry.call(attempt)
+
+
+def _count_retry(context_holder: list[SyncContext]) -> Any:
+    def on_retry(classified: Any, attempt: int, delay: float) -> None:
+        if context_holder and classified.kind is ErrorKind.RATE_LIMITED:
+            context_holder[0].rate_limited += 1
+
+    return on_retry
+
+
+def sync_google_calendar(
+    trainer_id: str,
+    *,
+    trigger: SyncTrigger,
+    session: Session,
+    settings: Settings,
+    cipher: TokenCipher,
+    limiter: RateLimiter,
+    retry: RetryPolicy | None = None,
+) -> SyncRun:
+    """Run one sync of the trainer's Google Calendar now; the run record says how it went."""
+    trainer = session.get(Trainer, trainer_id)
+    credential = session.exec(
+        select(IntegrationCredential).where(
+            IntegrationCredential.trainer_id == trainer_id,
+            IntegrationCredential.integration == Integration.GOOGLE_CALENDAR,
+        )
+    ).first()
+    if trainer is None or credential is None:
+        raise SyncAborted(ErrorKind.INVALID, "this trainer has no Google connection")
+    sync_settings = session.get(
+        GoogleCalendarSyncSettings, trainer_id
+    ) or GoogleCalendarSyncSettings(trainer_id=trainer_id)
+    run = SyncRun(
+        trainer_id=trainer_id, trigger=trigger, calendar_id=sync_settings.default_calendar_id
+    )
+    session.add(run)
+    session.commit()
+    if credential.status is not ConnectionStatus.CONNECTED:
+        return _finish(
+            session, run, None, RunOutcome.FAILED, "reconnect Google first", ErrorKind.NEEDS_REAUTH
+        )
+
+    holder: list[SyncContext] = []
+    policy = retry or RetryPolicy()
+    policy.on_retry = _count_retry(holder)
+    credentials = credentials_for(credential, settings, cipher)
+    token_before = credentials.token
+    context = SyncContext(
+        session=session,
+        settings=settings,
+        trainer=trainer,
+        credential=credential,
+        sync_settings=sync_settings,
+        run=run,
+        service=calendar_service(credentials, settings),
+        limiter=limiter,
+        retry=policy,
+        account=credential.account_email or trainer_id,
+    )
+    holder.append(context)
+    started = time.perf_counter()
+    try:
+        if sync_settings.sync_direction is not SyncDirection.TO_GOOGLE:
+            for calendar_id in _calendars_to_pull(sync_settings):
+                _pull_calendar(context, calendar_id)
+        if sync_settings.sync_direction is not SyncDirection.FROM_GOOGLE:
+            _push(context)
+    except (HttpError, RefreshError, SyncAborted, OSError) as failure:
+        session.rollback()
+        kind = failure.kind if isinstance(failure, SyncAborted) else classify(failure).kind
+        message = _describe(failure)
+        if kind is ErrorKind.NEEDS_REAUTH:
+            _needs_reauth(context, message)
+        _persist_token(context, credentials, token_before, cipher)
+        return _finish(session, run, context, RunOutcome.FAILED, message, kind, started)
+    _persist_token(context, credentials, token_before, cipher)
+    outcome = RunOutcome.SUCCESS
+    return _finish(session, run, context, outcome, None, None, started)
+
+
+def _calendars_to_pull(sync_settings: GoogleCalendarSyncSettings) -> list[str]:
+    calendars = list(dict.fromkeys(sync_settings.import_calendar_ids or []))
+    if sync_settings.default_calendar_id not in calendars:
+        calendars.insert(0, sync_settings.default_calendar_id)
+    return calendars
+
+
+def _describe(failure: BaseException) -> str:
+    if isinstance(failure, HttpError):
+        classified = classify(failure)
+        return f"Google answered {classified.status} {classified.reason or ''}".strip()
+    if isinstance(failure, RefreshError):
+        return "Google refused to refresh the access (the grant was revoked or expired)"
+    return str(failure) or type(failure).__name__
+
+
+def _persist_token(
+    context: SyncContext, credentials: Any, token_before: str | None, cipher: TokenCipher
+) -> None:
+    """The client refreshed the token in place (expiry or a 401): keep the new one."""
+    from datetime import UTC
+
+    if credentials.token and credentials.token != token_before:
+        credential = context.session.get(IntegrationCredential, context.credential.id)
+        if credential is None:
+            return
+        credential.access_token_encrypted = cipher.encrypt(credentials.token)
+        if credentials.expiry is not None:
+            credential.token_expires_at = credentials.expiry.replace(tzinfo=UTC)
+        credential.updated_at = utcnow()
+        context.session.add(credential)
+        context.session.commit()
+
+
+def _needs_reauth(context: SyncContext, message: str) -> None:
+    credential = context.session.get(IntegrationCredential, context.credential.id)
+    if credential is None or credential.status is ConnectionStatus.NEEDS_REAUTH:
+        return
+    credential.status = ConnectionStatus.NEEDS_REAUTH
+    credential.last_error = message
+    context.session.add(credential)
+    trainer_id = context.trainer.id
+    notify(
+        managers_and_trainer(trainer_id, session=context.session),
+        "google_needs_reauth",
+        f"Google Calendar needs reconnecting: {context.trainer.name}",
+        body=message,
+        link="pages/google_connection.py",
+        trainer_id=trainer_id,
+        incident_key=f"needs_reauth:{trainer_id}",
+        session=context.session,
+    )
+    audit.record(
+        context.session,
+        "google_needs_reauth",
+        message,
+        level=LogLevel.ERROR,
+        trainer_id=trainer_id,
+        integration=Integration.GOOGLE_CALENDAR,
+    )
+    context.session.commit()
+
+
+def _finish(
+    session: Session,
+    run: SyncRun,
+    context: SyncContext | None,
+    outcome: RunOutcome,
+    error: str | None,
+    kind: ErrorKind | None,
+    started: float | None = None,
+) -> SyncRun:
+    run = session.get(SyncRun, run.id) or run
+    run.outcome = outcome
+    run.error = error
+    run.error_kind = kind.value if kind else None
+    run.finished_at = utcnow()
+    if started is not None:
+        run.duration_ms = int((time.perf_counter() - started) * 1000)
+    if context is not None:
+        run.http_requests = context.requests
+        run.rate_limited = context.rate_limited
+        for name in ("fetched", "created", "updated", "deleted", "pushed", "conflicts"):
+            setattr(run, name, getattr(context.run, name))
+    session.add(run)
+    audit.record(
+        session,
+        "sync_finished" if outcome is RunOutcome.SUCCESS else "sync_failed",
+        error
+        or f"fetched {run.fetched}, created {run.created}, updated {run.updated}, "
+        f"deleted {run.deleted}, pushed {run.pushed}, conflicts {run.conflicts}",
+        level=LogLevel.INFO if outcome is RunOutcome.SUCCESS else LogLevel.ERROR,
+        trainer_id=run.trainer_id,
+        integration=Integration.GOOGLE_CALENDAR,
+        sync_run_id=run.id,
+        details={"error_kind": run.error_kind, "http_requests": run.http_requests},
+    )
+    session.commit()
+    if outcome is RunOutcome.FAILED and kind is not ErrorKind.NEEDS_REAUTH:
+        _notify_repeated_failures(session, run)
+    return run
+
+
+def _notify_repeated_failures(session: Session, run: SyncRun) -> None:
+    recent = session.exec(
+        select(SyncRun.outcome)
+        .where(
+            SyncRun.trainer_id == run.trainer_id, SyncRun.integration == Integration.GOOGLE_CALENDAR
+        )
+        .order_by(col(SyncRun.started_at).desc())
+        .limit(NOTIFY_AFTER_FAILURES)
+    ).all()
+    if len(recent) == NOTIFY_AFTER_FAILURES and all(o is RunOutcome.FAILED for o in recent):
+        trainer = session.get(Trainer, run.trainer_id)
+        name = trainer.name if trainer else ""
+        notify(
+            managers_and_trainer(run.trainer_id, session=session),
+            "sync_failing",
+            f"Google sync failed {NOTIFY_AFTER_FAILURES} times in a row: {name}",
+            body=run.error or "",
+            link="pages/google_connection.py",
+            trainer_id=run.trainer_id,
+            incident_key=f"sync_failing:{run.trainer_id}",
+            session=session,
+        )
+        session.commit()
+
+
+# --- Pull -----------------------------------------------------------------------------------
+
+
+def _list_pages(
+    context: SyncContext, calendar_id: str, sync_token: str | None
+) -> Iterator[dict[str, Any]]:
+    page_token: str | None = None
+    while True:
+        arguments: dict[str, Any] = {
+            "calendarId": calendar_id,
+            "maxResults": PAGE_SIZE,
+            "singleEvents": True,
+            "pageToken": page_token,
+        }
+        if sync_token:
+            arguments["syncToken"] = sync_token
+        page = context.execute(context.service.events().list(**arguments))
+        yield page
+        page_token = page.get("nextPageToken")
+        if not page_token:
+            return
+
+
+def _pull_calendar(context: SyncContext, calendar_id: str) -> None:
+    session = context.session
+    state = session.get(CalendarSyncState, (context.trainer.id, calendar_id)) or CalendarSyncState(
+        trainer_id=context.trainer.id, calendar_id=calendar_id
+    )
+    full = state.sync_token is None
+    try:
+        next_token = _pull_pages(context, calendar_id, state.sync_token, full)
+    except HttpError as failure:
+        if classify(failure).kind is not ErrorKind.GONE:
+            raise
+        # 410 fullSyncRequired: the token expired; list everything again and reconcile.
+        log.info(
+            "sync token expired for %s, full sync",
+            calendar_id,
+            extra={
+                "event": "full_sync_required",
+                "trainer_id": context.trainer.id,
+                "integration": "google_calendar",
+            },
+        )
+        full = True
+        context.seen_local_ids.clear()
+        next_token = _pull_pages(context, calendar_id, None, full)
+    if full:
+        _reconcile_after_full_list(context, calendar_id)
+    state = session.get(CalendarSyncState, (context.trainer.id, calendar_id)) or state
+    state.sync_token = next_token
+    state.last_sync_at = utcnow()
+    if full:
+        state.last_full_sync_at = state.last_sync_at
+    session.add(state)
+    session.commit()
+
+
+def _pull_pages(
+    context: SyncContext, calendar_id: str, sync_token: str | None, full: bool
+) -> str | None:
+    next_token: str | None = None
+    for page in _list_pages(context, calendar_id, sync_token):
+        items = [GoogleEvent(item) for item in page.get("items", [])]
+        context.run.fetched += len(items)
+        _apply_page(context, calendar_id, items)
+        context.session.commit()  # one page at a time: memory stays flat, progress is kept
+        next_token = page.get("nextSyncToken") or next_token
+    return next_token
+
+
+def _apply_page(context: SyncContext, calendar_id: str, items: list[GoogleEvent]) -> None:
+    session = context.session
+    trainer_id = context.trainer.id
+    if not items:
+        return
+    linked = {
+        event.google_event_id: event
+        for event in session.exec(
+            select(CalendarEvent).where(
+                CalendarEvent.trainer_id == trainer_id,
+                CalendarEvent.google_calendar_id == calendar_id,
+                col(CalendarEvent.google_event_id).in_([item.id for item in items]),
+            )
+        ).all()
+    }
+    crm_ids = [item.crm_event_id for item in items if item.crm_event_id and item.id not in linked]
+    by_crm_id = (
+        {
+            event.id: event
+            for event in session.exec(
+                select(CalendarEvent).where(
+                    CalendarEvent.trainer_id == trainer_id, col(CalendarEvent.id).in_(crm_ids)
+                )
+            ).all()
+        }
+        if crm_ids
+        else {}
+    )
+    zone = context.trainer.timezone
+    for item in items:
+        local = linked.get(item.id) or (
+            by_crm_id.get(item.crm_event_id) if item.crm_event_id else None
+        )
+        if local is not None:
+            context.seen_local_ids.add(local.id)
+        _apply_remote(context, calendar_id, item, local, zone)
+
+
+def _apply_remote(
+    context: SyncContext,
+    calendar_id: str,
+    item: GoogleEvent,
+    local: CalendarEvent | None,
+    zone: str,
+) -> None:
+    session = context.session
+    run = context.run
+    if local is not None and local.google_event_id is None:
+        # Our own insert whose link was lost (e.g. the worker died before committing it).
+        local.google_event_id = item.id
+        local.google_calendar_id = calendar_id
+    if item.is_cancelled:
+        if local is None or local.deleted_at is not None:
+            return
+        if local.sync_state is SyncState.PENDING and _local_wins(context, local, item):
+            _record_conflict(context, local, item, winner="local")
+            local.google_event_id = None  # deleted there, kept here: push recreates it
+            local.google_etag = None
+            session.add(local)
+            return
+        local.deleted_at = utcnow()
+        local.status = "cancelled"
+        local.sync_state = SyncState.SYNCED
+        session.add(local)
+        run.deleted += 1
+        return
+    if local is None:
+        created = CalendarEvent(
+            trainer_id=context.trainer.id,
+            title="",
+            start_at=utcnow(),
+            end_at=utcnow(),
+            origin=EventOrigin.GOOGLE,
+            google_calendar_id=calendar_id,
+            google_event_id=item.id,
+        )
+        item.apply_to(created, zone)
+        created.sync_state = SyncState.SYNCED
+        session.add(created)
+        run.created += 1
+        return
+    if local.google_etag == item.etag and local.deleted_at is None:
+        return  # nothing new (often the echo of our own push)
+    if (
+        local.sync_state is SyncState.PENDING
+        and context.sync_settings.sync_direction is SyncDirection.BIDIRECTIONAL
+    ):
+        if _local_wins(context, local, item):
+            _record_conflict(context, local, item, winner="local")
+            local.google_etag = item.etag  # our push overwrites Google's version
+            session.add(local)
+            return
+        _record_conflict(context, local, item, winner="google")
+    item.apply_to(local, zone)
+    local.deleted_at = None
+    local.sync_state = SyncState.SYNCED
+    local.updated_at = utcnow()
+    session.add(local)
+    run.updated += 1
+
+
+def _local_wins(context: SyncContext, local: CalendarEvent, item: GoogleEvent) -> bool:
+    """The documented rule: the most recent change wins; a tie goes to Google."""
+    if context.sync_settings.sync_direction is SyncDirection.FROM_GOOGLE:
+        return False
+    remote_changed = item.updated
+    return remote_changed is None or local.updated_at > remote_changed
+
+
+def _record_conflict(
+    context: SyncContext, local: CalendarEvent, item: GoogleEvent, *, winner: str
+) -> None:
+    context.session.add(
+        SyncConflict(
+            trainer_id=context.trainer.id,
+            event_id=local.id,
+            sync_run_id=context.run.id,
+            local_version=local_version(local),
+            google_version=item.comparable(),
+            winner=winner,
+        )
+    )
+    if winner == "google":
+        local.sync_state = SyncState.SYNCED
+    else:
+        local.sync_state = SyncState.PENDING
+    context.run.conflicts += 1
+
+
+def _reconcile_after_full_list(context: SyncContext, calendar_id: str) -> None:
+    """A full list has no tombstones: linked events it did not mention were deleted in Google."""
+    session = context.session
+    stale = session.exec(
+        select(CalendarEvent).where(
+            CalendarEvent.trainer_id == context.trainer.id,
+            CalendarEvent.google_calendar_id == calendar_id,
+            col(CalendarEvent.google_event_id).is_not(None),
+            col(CalendarEvent.deleted_at).is_(None),
+        )
+    ).all()
+    for event in stale:
+        if event.id in context.seen_local_ids:
+            continue
+        if event.sync_state is SyncState.PENDING:
+            event.google_event_id = None  # changed here since: keep it, push recreates it
+            event.google_etag = None
+        else:
+            event.deleted_at = utcnow()
+            event.status = "cancelled"
+            event.sync_state = SyncState.SYNCED
+            context.run.deleted += 1
+        session.add(event)
+    session.commit()
+
+
+# --- Push -----------------------------------------------------------------------------------
+
+
+def _push_candidates(context: SyncContext) -> list[CalendarEvent]:
+    since = utcnow() - PUSH_HORIZON
+    trainer_id = context.trainer.id
+    pending = context.session.exec(
+        select(CalendarEvent).where(
+            CalendarEvent.trainer_id == trainer_id, CalendarEvent.sync_state == SyncState.PENDING
+        )
+    ).all()
+    unlinked = context.session.exec(
+        select(CalendarEvent).where(
+            CalendarEvent.trainer_id == trainer_id,
+            CalendarEvent.origin == EventOrigin.CRM,
+            col(CalendarEvent.google_event_id).is_(None),
+            col(CalendarEvent.deleted_at).is_(None),
+            CalendarEvent.sync_state == SyncState.LOCAL_ONLY,
+            CalendarEvent.start_at >= since,
+        )
+    ).all()
+    return list({event.id: event for event in [*pending, *unlinked]}.values())
+
+
+def _push(context: SyncContext) -> None:
+    candidates = _push_candidates(context)
+    for start in range(0, len(candidates), BATCH_SIZE):
+        _push_batch(context, candidates[start : start + BATCH_SIZE])
+        context.session.commit()
+
+
+def _request_for(context: SyncContext, action: str, event: CalendarEvent) -> HttpRequest:
+    api = context.service.events()
+    calendar_id = event.google_calendar_id or context.sync_settings.default_calendar_id
+    if action == "delete":
+        return api.delete(calendarId=calendar_id, eventId=event.google_event_id, sendUpdates="none")
+    if action == "insert":
+        body = google_body(event) | {"id": event.id}
+        return api.insert(calendarId=calendar_id, body=body, sendUpdates="none")
+    request = api.patch(
+        calendarId=calendar_id,
+        eventId=event.google_event_id,
+        body=google_body(event),
+        sendUpdates="none",
+    )
+    if event.google_etag:
+        request.headers["If-Match"] = event.google_etag
+    return request
+
+
+def _action_for(event: CalendarEvent) -> str | None:
+    if event.deleted_at is not None:
+        return "delete" if event.google_event_id else None
+    return "insert" if event.google_event_id is None else "patch"
+
+
+def _push_batch(context: SyncContext, events: list[CalendarEvent]) -> None:
+    """Up to 50 calls in one HTTP round trip; a call that failed transiently is retried alone."""
+    results: dict[str, tuple[Any, HttpError | None]] = {}
+
+    def collect(request_id: str, response: Any, exception: HttpError | None) -> None:
+        results[request_id] = (response, exception)
+
+    endpoint = (context.settings.GOOGLE_API_ENDPOINT or "https://www.googleapis.com").rstrip("/")
+    batch = BatchHttpRequest(callback=collect, batch_uri=f"{endpoint}/batch/calendar/v3")
+    planned: dict[str, tuple[str, CalendarEvent]] = {}
+    for event in events:
+        action = _action_for(event)
+        if action is None:  # made and deleted here before it ever reached Google
+            event.sync_state = SyncState.SYNCED
+            context.session.add(event)
+            continue
+        planned[event.id] = (action, event)
+        batch.add(_request_for(context, action, event), request_id=event.id)
+    if not planned:
+        return
+
+    def run_batch() -> None:
+        for _ in planned:
+            context.limiter.acquire(context.account)
+        context.requests += 1
+        results.clear()
+        batch.execute()
+
+    context.retry.call(run_batch)
+    for request_id, (action, event) in planned.items():
+        response, error = results.get(request_id, (None, None))
+        if error is not None and classify(error).retryable:
+            try:
+                response, error = context.execute(_request_for(context, action, event)), None
+            except HttpError as again:
+                response, error = None, again
+        _settle(context, action, event, response, error)
+
+
+def _settle(
+    context: SyncContext, action: str, event: CalendarEvent, response: Any, error: HttpError | None
+) -> None:
+    session = context.session
+    calendar_id = event.google_calendar_id or context.sync_settings.default_calendar_id
+    if error is None:
+        if action == "delete":
+            event.google_etag = None
+        else:
+            remote = GoogleEvent(response)
+            event.google_event_id = remote.id
+            event.google_calendar_id = calendar_id
+            event.google_etag = remote.etag
+            event.google_updated_at = remote.updated
+        event.sync_state = SyncState.SYNCED
+        context.run.pushed += 1
+        session.add(event)
+        return
+    kind = classify(error).kind
+    if action == "insert" and kind is ErrorKind.CONFLICT:
+        # 409 duplicate: our id is already there (an earlier insert whose answer was lost).
+        remote = GoogleEvent(
+            context.execute(context.service.events().get(calendarId=calendar_id, eventId=event.id))
+        )
+        event.google_event_id = remote.id
+        event.google_calendar_id = calendar_id
+        event.google_etag = remote.etag
+        event.sync_state = SyncState.SYNCED
+        context.run.pushed += 1
+    elif action == "delete" and kind in (ErrorKind.GONE, ErrorKind.NOT_FOUND):
+        event.sync_state = SyncState.SYNCED  # already gone: that is what we wanted
+    elif action == "patch" and kind is ErrorKind.PRECONDITION_FAILED:
+        remote = GoogleEvent(
+            context.execute(
+                context.service.events().get(calendarId=calendar_id, eventId=event.google_event_id)
+            )
+        )
+        if _local_wins(context, event, remote):
+            _record_conflict(context, event, remote, winner="local")
+            event.google_etag = remote.etag  # the next run's patch carries the fresh etag
+        else:
+            _record_conflict(context, event, remote, winner="google")
+            remote.apply_to(event, context.trainer.timezone)
+    elif action == "patch" and kind in (ErrorKind.GONE, ErrorKind.NOT_FOUND):
+        event.google_event_id = None  # deleted in Google, changed here: recreate it next run
+        event.google_etag = None
+    elif kind in (ErrorKind.QUOTA_EXCEEDED, ErrorKind.NEEDS_REAUTH):
+        raise SyncAborted(kind, _describe(error))
+    else:
+        event.sync_state = SyncState.ERROR
+        audit.record(
+            session,
+            "push_failed",
+            f"{action} of '{event.title}' failed: {_describe(error)}",
+            level=LogLevel.WARNING,
+            trainer_id=context.trainer.id,
+            integration=Integration.GOOGLE_CALENDAR,
+            sync_run_id=context.run.id,
+            details={"event_id": event.id, "kind": kind.value},
+        )
+    session.add(event)
+
+
+def last_good_sync(session: Session, trainer_id: str) -> datetime | None:
+    return session.exec(
+        select(SyncRun.finished_at)
+        .where(SyncRun.trainer_id == trainer_id, SyncRun.outcome == RunOutcome.SUCCESS)
+        .order_by(col(SyncRun.started_at).desc())
+        .limit(1)
+    ).first()
