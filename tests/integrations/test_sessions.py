@@ -1,0 +1,170 @@
+"""Sessions in the CRM: validation a trainer understands, privacy, and what sync will send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, select
+
+from db.models import CalendarEvent, Client, Integration, IntegrationCredential, SyncState
+from integrations import sessions
+from integrations.core.access import Actor
+from integrations.core.errors import AccessDenied, InvalidInput, NotFound
+
+JERUSALEM = ZoneInfo("Asia/Jerusalem")
+
+
+def _values(**overrides: object) -> dict[str, object]:
+    start = datetime(2026, 12, 6, 7, 0, tzinfo=JERUSALEM)
+    return {
+        "title": "Personal training",
+        "start_at": start,
+        "end_at": start + timedelta(hours=1),
+    } | overrides
+
+
+def test_a_trainer_creates_a_session_that_waits_locally_until_google_is_connected(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
+    assert event.sync_state is SyncState.LOCAL_ONLY
+    session.add(
+        IntegrationCredential(trainer_id=dana.trainer_id, integration=Integration.GOOGLE_CALENDAR)
+    )
+    session.commit()
+    second = sessions.create_session(
+        dana, dana.trainer_id, _values(title="Second"), session=session
+    )
+    assert second.sync_state is SyncState.PENDING
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"title": "  "}, "title"),
+        ({"end_at": datetime(2026, 12, 6, 6, 0, tzinfo=JERUSALEM)}, "end_at"),
+        ({"start_at": datetime(2026, 12, 6, 7, 0)}, "start_at"),
+        ({"client_id": "someone-elses"}, "client_id"),
+    ],
+)
+def test_bad_sessions_are_refused_with_the_field_named(
+    session: Session, people: dict[str, Actor], overrides: dict[str, object], field: str
+) -> None:
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    with pytest.raises(InvalidInput) as raised:
+        sessions.create_session(dana, dana.trainer_id, _values(**overrides), session=session)
+    assert raised.value.field == field
+    assert session.exec(select(CalendarEvent)).all() == []
+
+
+def test_another_trainers_client_cannot_be_booked(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana, yossi = people["trainer"], people["other_trainer"]
+    assert dana.trainer_id and yossi.trainer_id
+    client = Client(trainer_id=yossi.trainer_id, name="Yossi's client")
+    session.add(client)
+    session.commit()
+    with pytest.raises(InvalidInput, match="clients"):
+        sessions.create_session(
+            dana, dana.trainer_id, _values(client_id=client.id), session=session
+        )
+
+
+def test_a_trainer_can_neither_see_nor_change_another_trainers_sessions(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana, yossi = people["trainer"], people["other_trainer"]
+    assert dana.trainer_id and yossi.trainer_id
+    theirs = sessions.create_session(yossi, yossi.trainer_id, _values(), session=session)
+    with pytest.raises(NotFound):
+        sessions.update_session(dana, theirs.id, {"title": "mine now"}, session=session)
+    with pytest.raises(NotFound):
+        sessions.delete_session(dana, theirs.id, session=session)
+    with pytest.raises(AccessDenied):
+        sessions.get_google_calendar_events(
+            dana,
+            yossi.trainer_id,
+            datetime(2026, 12, 1, tzinfo=UTC),
+            datetime(2027, 1, 1, tzinfo=UTC),
+            session=session,
+        )
+    with pytest.raises(AccessDenied):
+        sessions.create_session(dana, yossi.trainer_id, _values(), session=session)
+
+
+def test_staff_may_look_but_not_edit(session: Session, people: dict[str, Actor]) -> None:
+    dana, staff = people["trainer"], people["staff"]
+    assert dana.trainer_id is not None
+    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
+    seen = sessions.get_google_calendar_events(
+        staff,
+        dana.trainer_id,
+        datetime(2026, 12, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+        session=session,
+    )
+    assert [e.id for e in seen] == [event.id]
+    with pytest.raises(AccessDenied):
+        sessions.update_session(staff, event.id, {"title": "x"}, session=session)
+
+
+def test_events_are_read_back_in_the_trainers_time_zone_across_dst(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    """07:00 in Jerusalem stays 07:00 in winter (UTC+2) and in summer (UTC+3)."""
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    winter = datetime(2026, 12, 6, 7, 0, tzinfo=JERUSALEM)
+    summer = datetime(2027, 6, 6, 7, 0, tzinfo=JERUSALEM)
+    for start in (winter, summer):
+        sessions.create_session(
+            dana,
+            dana.trainer_id,
+            _values(start_at=start, end_at=start + timedelta(hours=1)),
+            session=session,
+        )
+    events = sessions.get_google_calendar_events(
+        dana,
+        dana.trainer_id,
+        datetime(2026, 12, 1, tzinfo=UTC),
+        datetime(2027, 7, 1, tzinfo=UTC),
+        session=session,
+    )
+    assert [(e.start.hour, e.start.utcoffset()) for e in events] == [
+        (7, timedelta(hours=2)),
+        (7, timedelta(hours=3)),
+    ]
+
+
+def test_changing_and_deleting_a_linked_session_marks_it_for_google(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
+    event.google_event_id = event.id
+    event.google_calendar_id = "dana@gmail.com"
+    event.sync_state = SyncState.SYNCED
+    session.add(event)
+    session.commit()
+    changed = sessions.update_session(dana, event.id, {"title": "Moved"}, session=session)
+    assert changed.sync_state is SyncState.PENDING
+    sessions.delete_session(dana, event.id, session=session)
+    session.refresh(event)
+    assert event.deleted_at is not None and event.sync_state is SyncState.PENDING
+    assert (
+        sessions.get_google_calendar_events(
+            dana,
+            dana.trainer_id,
+            datetime(2026, 12, 1, tzinfo=UTC),
+            datetime(2027, 1, 1, tzinfo=UTC),
+            session=session,
+        )
+        == []
+    )
