@@ -19,9 +19,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
-from db.models import WorkerHeartbeat, utcnow
+from db.models import SyncTrigger, WorkerHeartbeat, utcnow
 from integrations.config import get_settings
 from integrations.core.queue import make_huey
+from integrations.google_calendar import jobs
 from integrations.runtime import session as open_session
 
 log = logging.getLogger(__name__)
@@ -92,3 +93,47 @@ def tick_now() -> dict[str, Any] | None:
 @huey.periodic_task(crontab(minute="*"))
 def tick() -> dict[str, Any] | None:
     return run_tick()
+
+
+# --- Google Calendar ------------------------------------------------------------------------
+
+SYNC_PENDING_KEY = "google-sync-pending:{trainer_id}"
+#: Webhooks for one calendar often come in bursts: wait this long and sync once.
+WEBHOOK_DEBOUNCE_SECONDS = 2
+
+
+def enqueue_sync(trainer_id: str, trigger: SyncTrigger, *, delay: float = 0) -> bool:
+    """Queue a sync unless one is already waiting for this trainer; True when queued."""
+    if not huey.put_if_empty(SYNC_PENDING_KEY.format(trainer_id=trainer_id), trigger.value):
+        return False
+    sync_trainer.schedule(args=(trainer_id, trigger.value), delay=delay)
+    return True
+
+
+@huey.task()
+def sync_trainer(trainer_id: str, trigger: str) -> dict[str, Any] | None:
+    # Taken off "waiting" first: a change arriving during this run queues the next one.
+    huey.get(SYNC_PENDING_KEY.format(trainer_id=trainer_id))
+    try:
+        with huey.lock_task(f"google-sync:{trainer_id}"):
+            return jobs.run_sync(trainer_id, SyncTrigger(trigger))
+    except TaskLockedException:
+        enqueue_sync(trainer_id, SyncTrigger(trigger), delay=5)
+        return None
+
+
+@huey.task()
+def refresh_google_token(credential_id: str) -> bool:
+    return jobs.refresh_token(credential_id)
+
+
+@on_tick
+def schedule_google_syncs(session: Session, now: datetime) -> None:
+    for trainer_id in jobs.due_syncs(session, now):
+        enqueue_sync(trainer_id, SyncTrigger.SCHEDULE)
+
+
+@on_tick
+def refresh_expiring_google_tokens(session: Session, now: datetime) -> None:
+    for credential_id in jobs.expiring_credentials(session, now):
+        refresh_google_token(credential_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import storage_from_string
@@ -50,3 +51,10 @@ def google_rate_limiter(
 ) -> RateLimiter:
     storage = settings.REDIS_URL or "memory://"
     return RateLimiter(RateLimitItemPerMinute(per_minute, namespace="google"), storage_uri=storage)
+
+
+@lru_cache(maxsize=4)
+def shared_google_rate_limiter(storage_uri: str) -> RateLimiter:
+    """One limiter per process and storage: in memory mode the counts must outlive a task."""
+    item = RateLimitItemPerMinute(GOOGLE_REQUESTS_PER_MINUTE, namespace="google")
+    return RateLimiter(item, storage_uri=storage_uri)

@@ -214,31 +214,38 @@ def _persist_token(
 
 def _needs_reauth(context: SyncContext, message: str) -> None:
     credential = context.session.get(IntegrationCredential, context.credential.id)
-    if credential is None or credential.status is ConnectionStatus.NEEDS_REAUTH:
+    if credential is not None:
+        mark_needs_reauth(context.session, credential, message)
+
+
+def mark_needs_reauth(session: Session, credential: IntegrationCredential, message: str) -> None:
+    """Stop scheduled syncs for this connection and tell the trainer and managers, once."""
+    if credential.status is ConnectionStatus.NEEDS_REAUTH:
         return
     credential.status = ConnectionStatus.NEEDS_REAUTH
     credential.last_error = message
-    context.session.add(credential)
-    trainer_id = context.trainer.id
+    session.add(credential)
+    trainer_id = credential.trainer_id
+    trainer = session.get(Trainer, trainer_id)
     notify(
-        managers_and_trainer(trainer_id, session=context.session),
+        managers_and_trainer(trainer_id, session=session),
         "google_needs_reauth",
-        f"Google Calendar needs reconnecting: {context.trainer.name}",
+        f"Google Calendar needs reconnecting: {trainer.name if trainer else trainer_id}",
         body=message,
         link="pages/google_connection.py",
         trainer_id=trainer_id,
         incident_key=f"needs_reauth:{trainer_id}",
-        session=context.session,
+        session=session,
     )
     audit.record(
-        context.session,
+        session,
         "google_needs_reauth",
         message,
         level=LogLevel.ERROR,
         trainer_id=trainer_id,
         integration=Integration.GOOGLE_CALENDAR,
     )
-    context.session.commit()
+    session.commit()
 
 
 def _finish(
