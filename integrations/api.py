@@ -1,4 +1,4 @@
-"""The ASGI app: health now; Google webhooks and provider callbacks as integrations arrive.
+"""The ASGI app: health, and Google Calendar push notifications at /functions/v1/google-webhook.
 
 Run with `python -m integrations api` (uvicorn, factory `integrations.api:create_app`).
 """
@@ -7,13 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from db.engine import get_engine
+from db.engine import get_engine, session_scope
+from db.models import SyncTrigger
 from integrations.config import Settings, get_settings
+from integrations.core.crypto import cipher_from_settings
 from integrations.core.health import check_store, check_worker
 from integrations.core.queue import check_queue, make_huey
+from integrations.google_calendar import channels
+from integrations.google_calendar.channels import WEBHOOK_PATH
+from integrations.worker import WEBHOOK_DEBOUNCE_SECONDS, enqueue_sync
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="NEWYM Integrations API", docs_url=None, redoc_url=None, openapi_url=None)
     engine = get_engine(settings.DATABASE_URL)
     huey = make_huey(settings)
+    cipher = cipher_from_settings(settings)
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
@@ -36,5 +42,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "worker": worker,
         }
         return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+
+    @app.post(WEBHOOK_PATH)
+    def google_webhook(request: Request) -> Response:
+        """Google push: authenticate, de-duplicate, queue at most one sync; answer at once."""
+        notification = channels.parse_headers(request.headers)
+        if notification is None:
+            return JSONResponse({"error": "not a Google push notification"}, status_code=400)
+        with session_scope(engine) as session:
+            verdict = channels.receive(notification, session=session, cipher=cipher)
+        if verdict.trainer_id is not None:
+            enqueue_sync(verdict.trainer_id, SyncTrigger.WEBHOOK, delay=WEBHOOK_DEBOUNCE_SECONDS)
+        return Response(status_code=verdict.status, headers={"X-Outcome": verdict.outcome})
 
     return app

@@ -48,6 +48,7 @@ from integrations.core.crypto import TokenCipher
 from integrations.core.notifications import managers_and_trainer, notify
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import ErrorKind, RetryPolicy, classify
+from integrations.google_calendar import channels
 from integrations.google_calendar.client import calendar_service, credentials_for
 from integrations.google_calendar.events import GoogleEvent, google_body, local_version
 
@@ -173,9 +174,38 @@ def sync_google_calendar(
             _needs_reauth(context, message)
         _persist_token(context, credentials, token_before, cipher)
         return _finish(session, run, context, RunOutcome.FAILED, message, kind, started)
+    _keep_channels(context, cipher)
     _persist_token(context, credentials, token_before, cipher)
-    outcome = RunOutcome.SUCCESS
-    return _finish(session, run, context, outcome, None, None, started)
+    return _finish(session, run, context, RunOutcome.SUCCESS, None, None, started)
+
+
+def _keep_channels(context: SyncContext, cipher: TokenCipher) -> None:
+    """Realtime calendars keep a live push channel; a failure here leaves polling to cover."""
+    try:
+        channels.ensure_channels(
+            context.service,
+            context.execute,
+            trainer_id=context.trainer.id,
+            calendar_ids=_calendars_to_pull(context.sync_settings)
+            if context.sync_settings.sync_direction is not SyncDirection.TO_GOOGLE
+            else [],
+            sync_settings=context.sync_settings,
+            settings=context.settings,
+            cipher=cipher,
+            session=context.session,
+        )
+    except (HttpError, OSError) as failure:
+        context.session.rollback()
+        audit.record(
+            context.session,
+            "channel_failed",
+            f"could not open a push channel: {_describe(failure)}",
+            level=LogLevel.WARNING,
+            trainer_id=context.trainer.id,
+            integration=Integration.GOOGLE_CALENDAR,
+            sync_run_id=context.run.id,
+        )
+        context.session.commit()
 
 
 def _calendars_to_pull(sync_settings: GoogleCalendarSyncSettings) -> list[str]:

@@ -1,0 +1,226 @@
+"""Google push channels: open one per realtime calendar, renew before expiry, stop on disconnect,
+and turn each notification into at most one pending sync.
+
+Notifications are authenticated by channel id and a secret token (compared in constant time);
+`sync` messages, duplicates and stale message numbers change nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from db.models import (
+    GoogleCalendarSyncSettings,
+    SyncFrequency,
+    WebhookChannel,
+    utcnow,
+)
+from integrations.config import Settings
+from integrations.core.crypto import DecryptionError, TokenCipher
+from integrations.core.retry import ErrorKind, classify
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/functions/v1/google-webhook"
+CHANNEL_TTL = timedelta(days=7)
+#: Channels are renewed when they have less than this left.
+RENEW_BEFORE = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    channel_id: str
+    token: str
+    resource_state: str
+    message_number: int | None
+    resource_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What to answer Google, and which trainer (if any) should sync."""
+
+    status: int
+    outcome: str
+    trainer_id: str | None = None
+
+
+def wants_channels(sync_settings: GoogleCalendarSyncSettings) -> bool:
+    return (
+        sync_settings.auto_sync_enabled and sync_settings.sync_frequency is SyncFrequency.REALTIME
+    )
+
+
+def open_channel(
+    service: Any,
+    execute: Any,
+    *,
+    trainer_id: str,
+    calendar_id: str,
+    settings: Settings,
+    cipher: TokenCipher,
+    session: Session,
+) -> WebhookChannel:
+    """Ask Google to push changes of one calendar to our webhook; store the channel."""
+    channel_id = uuid.uuid4().hex
+    token = secrets.token_urlsafe(32)
+    body = {
+        "id": channel_id,
+        "type": "web_hook",
+        "address": f"{settings.API_PUBLIC_URL.rstrip('/')}{WEBHOOK_PATH}",
+        "token": token,
+        "params": {"ttl": str(int(CHANNEL_TTL.total_seconds()))},
+    }
+    answer = execute(service.events().watch(calendarId=calendar_id, body=body))
+    expiration = answer.get("expiration")
+    channel = WebhookChannel(
+        trainer_id=trainer_id,
+        calendar_id=calendar_id,
+        channel_id=channel_id,
+        resource_id=answer.get("resourceId"),
+        token_encrypted=cipher.encrypt(token),
+        expires_at=datetime.fromtimestamp(int(expiration) / 1000, UTC) if expiration else None,
+    )
+    session.add(channel)
+    session.commit()
+    return channel
+
+
+def stop_channel(service: Any, execute: Any, channel: WebhookChannel, *, session: Session) -> None:
+    """Tell Google to stop pushing; a channel Google already forgot is as good as stopped."""
+    try:
+        execute(
+            service.channels().stop(
+                body={"id": channel.channel_id, "resourceId": channel.resource_id}
+            )
+        )
+    except Exception as failure:
+        if classify(failure).kind not in (ErrorKind.NOT_FOUND, ErrorKind.GONE):
+            log.warning(
+                "stopping channel failed: %s",
+                type(failure).__name__,
+                extra={"event": "channel_stop_failed", "channel_id": channel.channel_id},
+            )
+    channel.stopped_at = utcnow()
+    session.add(channel)
+    session.commit()
+
+
+def active_channels(session: Session, trainer_id: str) -> list[WebhookChannel]:
+    return list(
+        session.exec(
+            select(WebhookChannel).where(
+                WebhookChannel.trainer_id == trainer_id, col(WebhookChannel.stopped_at).is_(None)
+            )
+        ).all()
+    )
+
+
+def ensure_channels(
+    service: Any,
+    execute: Any,
+    *,
+    trainer_id: str,
+    calendar_ids: list[str],
+    sync_settings: GoogleCalendarSyncSettings,
+    settings: Settings,
+    cipher: TokenCipher,
+    session: Session,
+    now: datetime | None = None,
+) -> int:
+    """Channels for exactly the calendars that want them; renew new-first, then stop the old."""
+    now = now or utcnow()
+    wanted = set(calendar_ids) if wants_channels(sync_settings) else set()
+    opened = 0
+    current = active_channels(session, trainer_id)
+    for calendar_id in wanted:
+        live = [c for c in current if c.calendar_id == calendar_id]
+        fresh = [c for c in live if c.expires_at is None or c.expires_at - now > RENEW_BEFORE]
+        if not fresh:
+            open_channel(
+                service,
+                execute,
+                trainer_id=trainer_id,
+                calendar_id=calendar_id,
+                settings=settings,
+                cipher=cipher,
+                session=session,
+            )
+            opened += 1
+        for old in live:
+            if old not in fresh or (len(fresh) > 1 and old is not fresh[0]):
+                stop_channel(service, execute, old, session=session)
+    for channel in current:
+        if channel.calendar_id not in wanted and channel.stopped_at is None:
+            stop_channel(service, execute, channel, session=session)
+    return opened
+
+
+def parse_headers(headers: Any) -> Notification | None:
+    channel_id = headers.get("x-goog-channel-id")
+    state = headers.get("x-goog-resource-state")
+    if not channel_id or not state:
+        return None
+    number = headers.get("x-goog-message-number")
+    try:
+        message_number = int(number) if number is not None else None
+    except ValueError:
+        message_number = None
+    return Notification(
+        channel_id=str(channel_id),
+        token=str(headers.get("x-goog-channel-token") or ""),
+        resource_state=str(state),
+        message_number=message_number,
+        resource_id=headers.get("x-goog-resource-id"),
+    )
+
+
+def receive(notification: Notification, *, session: Session, cipher: TokenCipher) -> Verdict:
+    """Authenticate and de-duplicate one push; say whether its trainer should sync."""
+    channel = session.exec(
+        select(WebhookChannel).where(WebhookChannel.channel_id == notification.channel_id)
+    ).first()
+    if channel is None or channel.stopped_at is not None:
+        return Verdict(200, "unknown_channel")  # a 2xx, or Google keeps retrying
+    try:
+        expected = cipher.decrypt(channel.token_encrypted)
+    except DecryptionError:
+        return Verdict(403, "bad_token")
+    if not hmac.compare_digest(expected.encode(), notification.token.encode()):
+        return Verdict(403, "bad_token")
+    if (
+        notification.resource_id
+        and channel.resource_id
+        and notification.resource_id != channel.resource_id
+    ):
+        return Verdict(403, "wrong_resource")
+    number = notification.message_number
+    table = WebhookChannel.__table__  # type: ignore[attr-defined]
+    # One atomic compare-and-set: of two concurrent deliveries of one message, one wins.
+    claimed = session.execute(
+        sa.update(table)
+        .where(
+            table.c.channel_id == channel.channel_id,
+            sa.or_(
+                table.c.last_message_number.is_(None), table.c.last_message_number < (number or 0)
+            )
+            if number is not None
+            else sa.true(),
+        )
+        .values(last_message_number=number, last_notified_at=utcnow())
+    )
+    session.commit()
+    if number is not None and claimed.rowcount == 0:  # type: ignore[attr-defined]
+        return Verdict(200, "duplicate")
+    if notification.resource_state == "sync":
+        return Verdict(200, "sync_message")
+    return Verdict(200, "sync_queued", trainer_id=channel.trainer_id)
