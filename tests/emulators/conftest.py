@@ -6,12 +6,15 @@ own account, so revoking one person's access never touches another test's grant.
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -21,6 +24,12 @@ import pytest
 import uvicorn
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
+from googleapiclient.discovery import Resource, build
+from googleapiclient.errors import HttpError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from emulators.google.app import AccountIn, ClientIn, create_app
 
@@ -203,3 +212,152 @@ def connect_calendar(google: GoogleEmulator, monkeypatch: pytest.MonkeyPatch) ->
         return credentials
 
     return connect
+
+
+# -- Calendar API -----------------------------------------------------------------------------
+
+
+def calendar_service(google: GoogleEmulator, credentials: Credentials, **kwargs: Any) -> Resource:
+    """The real Calendar client, pointed at the emulator as FIELD-NOTES describes."""
+    options = {"api_endpoint": google.url("/calendar/v3/")}
+    if "http" in kwargs:
+        return build(
+            "calendar",
+            "v3",
+            static_discovery=True,
+            cache_discovery=False,
+            client_options=options,
+            **kwargs,
+        )
+    return build(
+        "calendar",
+        "v3",
+        credentials=credentials,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options=options,
+    )
+
+
+def error_reason(error: HttpError) -> str:
+    """Google's machine-readable reason: `errors[0].reason` of the body.
+
+    `HttpError.reason` is the human message, and `error_details` is `details` when Google sends
+    it (the front end's ErrorInfo), so neither is the reason to branch on.
+    """
+    return str(json.loads(error.content)["error"]["errors"][0]["reason"])
+
+
+@dataclass
+class CalendarUser:
+    """A person who connected their Google Calendar: credentials and a Calendar client."""
+
+    google: GoogleEmulator
+    email: str
+    credentials: Credentials
+    service: Resource
+
+    def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        answer = httpx.request(method, self.google.url(path), timeout=30, **kwargs)
+        assert answer.status_code < 300, answer.text
+        return answer
+
+    def seed(self, events: list[dict[str, Any]] | None = None, **extra: Any) -> list[str]:
+        body = {"email": self.email, "events": events or [], **extra}
+        ids: list[str] = self.control("POST", "/_emulator/calendar/seed", json=body).json()["ids"]
+        return ids
+
+    def fault(self, **fault: Any) -> None:
+        """Inject a fault for this person's next matching calls only."""
+        self.control("POST", "/_emulator/faults", json={"email": self.email, **fault})
+
+    def requests(self) -> dict[str, Any]:
+        summary: dict[str, Any] = self.control(
+            "GET", "/_emulator/requests", params={"email": self.email}
+        ).json()
+        return summary
+
+    def http_requests(self) -> int:
+        return int(self.requests()["httpRequests"])
+
+
+ConnectUser = Callable[..., CalendarUser]
+
+
+@pytest.fixture
+def calendar_user(
+    google: GoogleEmulator, connect_calendar: ConnectCalendar, request: pytest.FixtureRequest
+) -> Iterator[ConnectUser]:
+    """Connect a fresh account named after the test; `suffix` makes a second one."""
+    services: list[Resource] = []
+
+    def connect(suffix: str = "") -> CalendarUser:
+        name = re.sub(r"[^a-z0-9]+", ".", request.node.name.lower()).strip(".")[-50:]
+        email = f"{name}{suffix}@example.com"
+        credentials = connect_calendar(email)
+        service = calendar_service(google, credentials)
+        services.append(service)
+        return CalendarUser(google, email, credentials, service)
+
+    yield connect
+    for service in services:
+        service.close()
+
+
+# -- Push notifications -----------------------------------------------------------------------
+
+
+@dataclass
+class Notification:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class PushReceiver:
+    """A real web server that records every notification POSTed to it, by path."""
+
+    base_url: str
+    notifications: list[Notification] = field(default_factory=list)
+    condition: threading.Condition = field(default_factory=threading.Condition)
+
+    def address(self) -> str:
+        return f"{self.base_url}/hook/{uuid.uuid4().hex}"
+
+    def received(self, address: str) -> list[Notification]:
+        path = urlsplit(address).path
+        with self.condition:
+            return [n for n in self.notifications if n.path == path]
+
+    def wait_for(self, address: str, count: int, timeout: float = 5.0) -> list[Notification]:
+        """The first `count` notifications to `address`; fails if they do not come in time."""
+        deadline = time.monotonic() + timeout
+        with self.condition:
+            while len(self.received(address)) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    got = [n.headers.get("x-goog-resource-state") for n in self.received(address)]
+                    raise AssertionError(f"expected {count} notifications, got {got}")
+                self.condition.wait(remaining)
+            return self.received(address)
+
+    def record(self, notification: Notification) -> None:
+        with self.condition:
+            self.notifications.append(notification)
+            self.condition.notify_all()
+
+
+@pytest.fixture(scope="session")
+def push_receiver() -> Iterator[PushReceiver]:
+    with closing(free_loopback_socket()) as sock:
+        receiver = PushReceiver(f"http://127.0.0.1:{sock.getsockname()[1]}")
+
+        async def hook(request: Request) -> Response:
+            body = await request.body()
+            receiver.record(Notification(request.url.path, dict(request.headers), body))
+            return Response(status_code=200)
+
+        app = Starlette(routes=[Route("/hook/{name}", hook, methods=["POST"])])
+        with serving(app, sock):
+            yield receiver
