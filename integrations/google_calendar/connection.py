@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import requests
 from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import Request
 from google.oauth2 import id_token as google_id_token
@@ -160,9 +161,10 @@ def _account_email(token: dict[str, Any], settings: Settings) -> str:
     certs = f"{settings.emulator_url}/oauth2/v3/certs" if settings.demo_mode else GOOGLE_CERTS_URI
     issuers = {settings.emulator_url} if settings.demo_mode else GOOGLE_ISSUERS
     try:
-        claims = google_id_token.verify_token(
-            raw, Request(), audience=settings.google_client_id, certs_url=certs
-        )
+        with requests.Session() as http:
+            claims = google_id_token.verify_token(
+                raw, Request(http), audience=settings.google_client_id, certs_url=certs
+            )
     except (GoogleAuthError, ValueError) as error:
         raise ConsentError(
             "exchange_failed", f"Google's answer could not be verified: {error}"
@@ -207,12 +209,18 @@ def handle_google_oauth_callback(
         token = dict(flow.fetch_token(code=code))
     except (OAuth2Error, ValueError) as failure:
         raise ConsentError("exchange_failed", f"Google refused the sign-in: {failure}") from None
+    finally:
+        flow.oauth2session.close()
     missing = tuple(sorted(REQUIRED_SCOPES - _granted(token)))
     if missing:
         raise ConsentError("missing_scopes", "a needed permission was not granted", missing=missing)
     account_email = _account_email(token, settings)
     credentials = flow.credentials
-    calendars = list_calendars(calendar_service(credentials, settings))
+    service = calendar_service(credentials, settings)
+    try:
+        calendars = list_calendars(service)
+    finally:
+        service.close()
     return _store_connection(
         actor,
         trainer_id,

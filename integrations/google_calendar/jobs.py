@@ -9,6 +9,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
 from google.auth.exceptions import RefreshError
 from google.auth.transport.requests import Request
 from sqlmodel import Session, col, select
@@ -65,7 +66,8 @@ def refresh_token(credential_id: str) -> bool:
             return False
         credentials = credentials_for(credential, settings, cipher)
         try:
-            credentials.refresh(Request())  # type: ignore[no-untyped-call]
+            with requests.Session() as http:
+                credentials.refresh(Request(http))  # type: ignore[no-untyped-call]
         except RefreshError as failure:
             if classify(failure).kind is ErrorKind.NEEDS_REAUTH:
                 sync.mark_needs_reauth(session, credential, "Google refused to refresh the access")

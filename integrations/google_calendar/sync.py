@@ -161,6 +161,20 @@ def sync_google_calendar(
     holder.append(context)
     started = time.perf_counter()
     try:
+        return _run(context, credentials, token_before, cipher, started)
+    finally:
+        context.service.close()
+
+
+def _run(
+    context: SyncContext,
+    credentials: Any,
+    token_before: str | None,
+    cipher: TokenCipher,
+    started: float,
+) -> SyncRun:
+    session, run, sync_settings = context.session, context.run, context.sync_settings
+    try:
         if sync_settings.sync_direction is not SyncDirection.TO_GOOGLE:
             for calendar_id in _calendars_to_pull(sync_settings):
                 _pull_calendar(context, calendar_id)

@@ -1,0 +1,121 @@
+"""Our Google Calendar code against the running emulator, through the real client libraries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from sqlmodel import Session
+
+from integrations.config import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    Settings,
+    load_settings,
+    reset_settings_cache,
+)
+from integrations.core.access import Actor
+from integrations.core.crypto import TokenCipher, cipher_from_settings
+from integrations.google_calendar import connection
+from tests.emulators.conftest import GoogleEmulator, callback_params, google  # noqa: F401
+
+PUBLIC_URL = "http://localhost:8501"
+
+
+@dataclass
+class GoogleWorld:
+    """The emulator as our product is configured to see it, plus the tools to act in it."""
+
+    emulator: GoogleEmulator
+    settings: Settings
+    cipher: TokenCipher
+
+    def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        answer = httpx.request(method, self.emulator.url(path), timeout=30, **kwargs)
+        assert answer.status_code < 300, answer.text
+        return answer
+
+    def consent(self, url: str, email: str, **kwargs: Any) -> dict[str, str]:
+        return callback_params(self.emulator.consent(url, email=email, **kwargs))
+
+    def connect(
+        self, actor: Actor, email: str, *, session: Session, **consent: Any
+    ) -> connection.ConnectedAccount:
+        """What a trainer does: press Connect, choose the account on Google's page, come back."""
+        assert actor.trainer_id is not None
+        url = connection.initiate_google_oauth(
+            actor, actor.trainer_id, session=session, settings=self.settings, cipher=self.cipher
+        )
+        answer = self.consent(url, email, **consent)
+        return connection.handle_google_oauth_callback(
+            actor,
+            code=answer.get("code"),
+            state=answer["state"],
+            error=answer.get("error"),
+            session=session,
+            settings=self.settings,
+            cipher=self.cipher,
+        )
+
+    def events(self, email: str, calendar_id: str | None = None) -> list[dict[str, Any]]:
+        params = {"email": email} | ({"calendarId": calendar_id} if calendar_id else {})
+        items: list[dict[str, Any]] = self.control(
+            "GET", "/_emulator/calendar/events", params=params
+        ).json()["items"]
+        return items
+
+    def live_events(self, email: str) -> list[dict[str, Any]]:
+        return [e for e in self.events(email) if e.get("status") != "cancelled"]
+
+    def http_requests(self, email: str) -> int:
+        return int(
+            self.control("GET", "/_emulator/requests", params={"email": email}).json()[
+                "httpRequests"
+            ]
+        )
+
+
+@pytest.fixture
+def google_world(
+    google: GoogleEmulator,  # noqa: F811
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> GoogleWorld:
+    """Demo-mode settings whose emulator is the test's running one, our client registered there."""
+    port = urlsplit(google.base_url).port
+    monkeypatch.setenv("EMULATOR_PORT", str(port))
+    monkeypatch.setenv("PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.setenv("API_PUBLIC_URL", "http://127.0.0.1:9")
+    reset_settings_cache()
+    settings = load_settings()
+    assert settings.demo_mode and f"{google.base_url}/token" == settings.GOOGLE_TOKEN_URI
+    httpx.post(
+        google.url("/_emulator/clients"),
+        json={
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "redirect_uris": [settings.GOOGLE_REDIRECT_URI],
+        },
+        timeout=10,
+    ).raise_for_status()
+    return GoogleWorld(google, settings, cipher_from_settings(settings))
+
+
+def account_for(request: pytest.FixtureRequest, suffix: str = "") -> str:
+    """A Google account of this test's own, so tests never see each other's calendars."""
+    import re
+
+    name = re.sub(r"[^a-z0-9]+", ".", request.node.name.lower()).strip(".")[-40:]
+    return f"{name}{suffix}@gmail.test"
+
+
+AccountFor = Callable[..., str]
+
+
+@pytest.fixture
+def account(request: pytest.FixtureRequest) -> AccountFor:
+    return lambda suffix="": account_for(request, suffix)
