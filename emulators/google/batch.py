@@ -8,6 +8,7 @@ the outer request other than `Content-*` apply to every part that does not set t
 
 from __future__ import annotations
 
+import re
 import secrets
 from email.message import Message
 from email.parser import BytesParser
@@ -86,7 +87,10 @@ def _parse(content_type: str, body: bytes) -> list[_Part]:
             raise ApiError(
                 400, "badRequest", "Each batch part must be an application/http request."
             )
-        parts.append(_request(str(section.get("Content-ID", "")), raw))
+        # A long Content-ID arrives folded over two lines (googleapiclient's MIME generator
+        # folds at 78 columns); like any MIME reader, unfold it before echoing it back.
+        content_id = re.sub(r"\r?\n[ \t]+", " ", str(section.get("Content-ID", "")))
+        parts.append(_request(content_id, raw))
     return parts
 
 

@@ -169,7 +169,7 @@ class RetryPolicy:
             stop=stop_after_attempt(self.attempts),
             wait=_wait_honouring_retry_after(
                 wait_exponential_jitter(
-                    initial=self.initial_wait, max=self.max_wait, jitter=self.initial_wait
+                    multiplier=self.initial_wait, max=self.max_wait, jitter=self.initial_wait
                 ),
                 self.max_wait,
             ),

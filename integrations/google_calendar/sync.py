@@ -507,6 +507,7 @@ def _apply_remote(
         item.apply_to(created, zone)
         created.sync_state = SyncState.SYNCED
         session.add(created)
+        context.seen_local_ids.add(created.id)
         run.created += 1
         return
     if local.google_etag == item.etag and local.deleted_at is None:
