@@ -110,7 +110,7 @@ def emulator_args(settings: Settings) -> list[str]:
         args += ["--redirect-uri", settings.GOOGLE_REDIRECT_URI]
     for person in DEMO_PEOPLE:
         args += ["--account", f"{person.email}={person.name}"]
-    return args
+    return [*args, "--demo-events"]
 
 
 def procfile_commands(settings: Settings) -> dict[str, list[str]]:

@@ -168,3 +168,17 @@ def get_trainer(actor: Actor, trainer_id: str, *, session: Session) -> Trainer:
     if trainer is None:
         raise NotFound(f"no trainer {trainer_id}")
     return trainer
+
+
+@dataclass(frozen=True, slots=True)
+class ClientView:
+    id: str
+    name: str
+
+
+def list_clients(actor: Actor, trainer_id: str, *, session: Session) -> list[ClientView]:
+    actor.require(Capability.VIEW_TRAINER, trainer_id)
+    rows = session.exec(
+        select(Client).where(Client.trainer_id == trainer_id).order_by(col(Client.name))
+    ).all()
+    return [ClientView(id=client.id, name=client.name) for client in rows]

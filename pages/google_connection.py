@@ -18,6 +18,7 @@ from integrations.google_calendar.service import (
     disconnect,
     finish_connection,
     google_status,
+    request_sync,
 )
 from pages._shell import local_time, outcome_label, require, status_label, t
 
@@ -100,6 +101,9 @@ if status.status in {"not_connected", "needs_reauth", "disconnected"}:
         )
         st.link_button(t("google.continue"), consent_url)
 else:
+    if st.button(t("google.sync_now"), type="primary", key="google_sync_now"):
+        queued = request_sync(actor, trainer_id)
+        st.toast(t("google.sync_queued") if queued else t("google.sync_already_queued"), icon="🔄")
     with st.expander(t("google.disconnect")):
         st.write(t("google.disconnect_explain"))
         keep = st.radio(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from db.models import GoogleCalendarSyncSettings
+from db.models import GoogleCalendarSyncSettings, SyncTrigger
 from integrations.config import get_settings
-from integrations.core.access import Actor
+from integrations.core.access import Actor, Capability
 from integrations.core.crypto import cipher_from_settings
-from integrations.google_calendar import connection, status
+from integrations.google_calendar import channels, connection, status
 from integrations.runtime import session as open_session
+from integrations.worker import enqueue_sync
 
 
 def connect_url(actor: Actor, trainer_id: str) -> str:
@@ -28,9 +29,10 @@ def connect_url(actor: Actor, trainer_id: str) -> str:
 def finish_connection(
     actor: Actor, *, code: str | None, state: str, error: str | None
 ) -> connection.ConnectedAccount:
+    """Finish the consent, then queue the first sync so events appear without a click."""
     settings = get_settings()
     with open_session() as session:
-        return connection.handle_google_oauth_callback(
+        connected = connection.handle_google_oauth_callback(
             actor,
             code=code,
             state=state,
@@ -39,6 +41,26 @@ def finish_connection(
             settings=settings,
             cipher=cipher_from_settings(settings),
         )
+    if actor.trainer_id is not None:
+        enqueue_sync(actor.trainer_id, SyncTrigger.MANUAL)
+    return connected
+
+
+def request_sync(actor: Actor, trainer_id: str) -> bool:
+    """A manual sync, run by the worker; False when one is already waiting."""
+    actor.require(Capability.TRIGGER_SYNC, trainer_id)
+    return enqueue_sync(trainer_id, SyncTrigger.MANUAL)
+
+
+def after_local_change(trainer_id: str) -> None:
+    """A CRM session changed: realtime trainers get it in Google within seconds."""
+    with open_session() as session:
+        sync_settings = session.get(GoogleCalendarSyncSettings, trainer_id)
+        connected = status.get_google_calendar_status_unchecked(
+            trainer_id, session=session
+        ).connected
+    if connected and sync_settings is not None and channels.wants_channels(sync_settings):
+        enqueue_sync(trainer_id, SyncTrigger.MANUAL, delay=1)
 
 
 def disconnect(actor: Actor, trainer_id: str, *, keep_events: bool) -> int:

@@ -68,6 +68,13 @@ def get_google_calendar_status(
     actor: Actor, trainer_id: str, *, session: Session
 ) -> GoogleCalendarStatus:
     actor.require(Capability.VIEW_TRAINER, trainer_id)
+    return get_google_calendar_status_unchecked(trainer_id, session=session)
+
+
+def get_google_calendar_status_unchecked(
+    trainer_id: str, *, session: Session
+) -> GoogleCalendarStatus:
+    """For the system's own jobs; people go through `get_google_calendar_status`."""
     credential = _credential(trainer_id, session)
     settings = session.get(GoogleCalendarSyncSettings, trainer_id) or GoogleCalendarSyncSettings(
         trainer_id=trainer_id

@@ -1,0 +1,117 @@
+"""The trainer's Google Calendar journey in the real app, in Debian's Chromium, on make run's demo:
+connect through the consent page, see Google's events arrive, book a session and see it reach
+Google, and see a change made in Google arrive by push notification within seconds."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from playwright.sync_api import BrowserContext, Page, expect
+
+from db.models import Role
+from tests.browser.test_login import (  # noqa: F401 - fixtures shared with the login tests
+    SCREENSHOTS,
+    browser,
+    context,
+    demo_email,
+    log_in,
+    stack,
+    text,
+    wait_until_idle,
+)
+from tests.stack import Stack
+
+
+def emulator_events(stack: Stack, email: str) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{stack.emulator_url}/_emulator/calendar/events", params={"email": email}, timeout=10
+    )
+    answer.raise_for_status()
+    return [e for e in answer.json()["items"] if e.get("status") != "cancelled"]
+
+
+def eventually(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not within {timeout:.0f}s: {what}")
+
+
+def open_page(page: Page, key: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(text(f"page.{key}", "he"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(text(f"page.{key}", "he"))
+
+
+def upcoming_titles(page: Page) -> str:
+    wait_until_idle(page)
+    return " | ".join(
+        page.get_by_test_id("stDataFrame").locator("[role=gridcell]").all_inner_texts()
+    )
+
+
+def test_a_trainer_connects_google_and_both_calendars_agree(
+    stack: Stack, context: BrowserContext
+) -> None:
+    email = demo_email(Role.TRAINER)
+    page = context.new_page()
+    log_in(page, stack, account=email)
+    open_page(page, "google_connection")
+    page.get_by_role("button", name=text("google.connect", "he")).click()
+
+    # Google's consent page, in the same tab, then straight back to the connection page.
+    expect(page).to_have_url(re.compile("^" + re.escape(stack.emulator_url) + "/o/oauth2/"))
+    page.get_by_role("button", name=email).click()
+    expect(page).to_have_url(re.compile(re.escape(stack.public_url) + "/google_connection"))
+    expect(
+        page.get_by_text(text("google.connected_as", "he").split("{")[0].strip())
+    ).to_be_visible()
+    assert "code=" not in page.url  # the code is cleared from the address bar
+    wait_until_idle(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "google-connection-he.png")
+
+    # The first sync runs by itself: Google's events appear here, our sessions appear there.
+    eventually(
+        lambda: any(
+            e["summary"].startswith("אימון") or "training" in e["summary"]
+            for e in emulator_events(stack, email)
+        ),
+        "the CRM's sessions in Google",
+    )
+
+    def google_event_shown() -> bool:
+        open_page(page, "my_integrations")
+        return "רופא שיניים" in upcoming_titles(page)
+
+    eventually(google_event_shown, "Google's dentist appointment in the CRM")
+
+    # Book a session: it reaches Google within seconds.
+    page.get_by_text(text("book.title", "he")).click()
+    page.get_by_label(text("book.what", "he")).fill("אימון דפדפן")
+    page.get_by_role("button", name=text("book.submit", "he")).click()
+    eventually(
+        lambda: any(e["summary"] == "אימון דפדפן" for e in emulator_events(stack, email)),
+        "the booked session in Google",
+        timeout=20,
+    )
+
+    # Change an event "in Google": a push notification brings it here within seconds.
+    dentist = next(e for e in emulator_events(stack, email) if e["summary"] == "רופא שיניים")
+    httpx.patch(
+        f"{stack.emulator_url}/_emulator/calendar/events/{dentist['id']}",
+        json={"email": email, "changes": {"summary": "רופא שיניים (נדחה)"}},
+        timeout=10,
+    ).raise_for_status()
+
+    def change_shown() -> bool:
+        page.reload()
+        return "רופא שיניים (נדחה)" in upcoming_titles(page)
+
+    eventually(change_shown, "the change made in Google, by push", timeout=20)
+    page.screenshot(path=SCREENSHOTS / "trainer-synced-he.png")
