@@ -385,7 +385,9 @@ class SyncConflict(SQLModel, table=True):
     __tablename__ = "sync_conflicts"
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
-    trainer_id: str = Field(foreign_key="trainers.id", ondelete="CASCADE", index=True, max_length=32)
+    trainer_id: str = Field(
+        foreign_key="trainers.id", ondelete="CASCADE", index=True, max_length=32
+    )
     event_id: str = Field(
         foreign_key="calendar_events.id", ondelete="CASCADE", index=True, max_length=32
     )

@@ -10,20 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
-from tests.browser.test_login import (  # noqa: F401 - fixtures shared with the login tests
-    SCREENSHOTS,
-    browser,
-    context,
-    demo_email,
-    log_in,
-    stack,
-    text,
-    wait_until_idle,
-)
+from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text, wait_until_idle
 from tests.stack import Stack
+
+pytestmark = pytest.mark.browser
 
 
 def emulator_events(stack: Stack, email: str) -> list[dict[str, Any]]:

@@ -1,42 +1,21 @@
 """Logging in through the Google emulator in a real browser, as each demo person would.
 
-One stack (started as `make run` starts it) serves the whole module; each test gets a fresh browser
-context, so no login cookie is shared between people. A screenshot of each role's first page is
+One stack (started as `make run` starts it) serves every browser test; each test gets a fresh
+browser context, so no login cookie is shared between people. A screenshot of each role's first
+page is
 saved to docs/screenshots/<role>-<language>.png.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
-from integrations.demo import DEMO_PEOPLE
-from pages._messages import MESSAGES
-from tests.conftest import need
-from tests.stack import ROOT, Stack, running_stack
+from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text, wait_until_idle
+from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
-# A Streamlit page needs 2-4 s to become interactive; the OIDC round trip adds a few more.
-UI_TIMEOUT_MS = 30_000
 
 ALL_PAGES = ("my_integrations", "google_connection", "trainers", "users", "notifications")
 PAGES_BY_ROLE = {
@@ -44,79 +23,6 @@ PAGES_BY_ROLE = {
     Role.STAFF: ("trainers", "notifications"),
     Role.MANAGER: ("trainers", "users", "notifications"),
 }
-
-
-def text(key: str, lang: str) -> str:
-    return MESSAGES[key][lang]
-
-
-def demo_email(role: Role) -> str:
-    return next(person.email for person in DEMO_PEOPLE if person.role is role)
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    with running_stack(tmp_path_factory.mktemp("browser-stack")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(stack: Stack) -> Iterator[Browser]:
-    expect.set_options(timeout=UI_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    """A fresh profile that can reach only this machine (no web fonts, no telemetry)."""
-    fresh = browser.new_context(viewport={"width": 1400, "height": 900})
-    fresh.set_default_timeout(UI_TIMEOUT_MS)
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            route.abort()
-
-    fresh.route("**/*", only_local)
-    try:
-        yield fresh
-    finally:
-        fresh.close()
-
-
-def log_in(
-    page: Page, stack: Stack, *, account: str | None = None, other: str | None = None
-) -> None:
-    """From the app's login screen through the emulator's account chooser and back."""
-    page.goto(stack.public_url)
-    page.get_by_role("button", name=text("login.button", "he")).click()
-    expect(page).to_have_url(re.compile("^" + re.escape(stack.emulator_url) + "/o/oauth2/"))
-    if account is not None:
-        page.get_by_role("button", name=account).click()
-    else:
-        assert other is not None
-        page.locator("input[name=other_email]").fill(other)
-        page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile("^" + re.escape(stack.public_url) + "/"))
-
-
-def wait_until_idle(page: Page) -> None:
-    """The script has finished its run and any table has drawn itself."""
-    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
-    tables = page.get_by_test_id("stDataFrame")
-    for index in range(tables.count()):
-        # The grid paints on a canvas; its cells exist in the DOM once it has data to paint.
-        expect(tables.nth(index).locator("[role=gridcell]").first).to_be_attached()
 
 
 def expect_pages_of(page: Page, role: Role, lang: str) -> None:
