@@ -33,7 +33,6 @@ from db.models import (
     IntegrationCredential,
     LogLevel,
     OAuthState,
-    WebhookChannel,
     utcnow,
 )
 from integrations.config import Settings
@@ -41,11 +40,13 @@ from integrations.core import audit
 from integrations.core.access import Actor, Capability
 from integrations.core.crypto import TokenCipher
 from integrations.core.errors import IntegrationError
+from integrations.google_calendar import channels
 from integrations.google_calendar.client import (
     CALENDAR_SCOPES,
     REQUIRED_SCOPES,
     CalendarInfo,
     calendar_service,
+    credentials_for,
     list_calendars,
 )
 
@@ -312,15 +313,8 @@ def disconnect_google(
     ).first()
     if credential is None:
         return 0
+    _stop_channels(credential, settings, cipher, session=session)
     _revoke(credential, settings, cipher)
-    channels = session.exec(
-        select(WebhookChannel).where(
-            WebhookChannel.trainer_id == trainer_id, col(WebhookChannel.stopped_at).is_(None)
-        )
-    ).all()
-    for channel in channels:
-        channel.stopped_at = utcnow()
-        session.add(channel)
     removed = 0
     events = session.exec(
         select(CalendarEvent).where(
@@ -348,6 +342,23 @@ def disconnect_google(
     )
     session.commit()
     return removed
+
+
+def _stop_channels(
+    credential: IntegrationCredential, settings: Settings, cipher: TokenCipher, *, session: Session
+) -> None:
+    """Stop Google's pushes while our token still works; then forget the channels."""
+    live = channels.active_channels(session, credential.trainer_id)
+    if not live:
+        return
+    service = calendar_service(credentials_for(credential, settings, cipher), settings)
+    try:
+        for channel in live:
+            channels.stop_channel(
+                service, lambda request: request.execute(), channel, session=session
+            )
+    finally:
+        service.close()
 
 
 def _revoke(credential: IntegrationCredential, settings: Settings, cipher: TokenCipher) -> None:

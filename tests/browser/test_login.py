@@ -2,8 +2,7 @@
 
 One stack (started as `make run` starts it) serves every browser test; each test gets a fresh
 browser context, so no login cookie is shared between people. A screenshot of each role's first
-page is
-saved to docs/screenshots/<role>-<language>.png.
+page is saved to docs/screenshots/<role>-<language>.png.
 """
 
 from __future__ import annotations
