@@ -360,3 +360,44 @@ def test_pushing_many_sessions_uses_batches_of_50(trainer: Trainer) -> None:
     assert run.pushed == 120
     assert run.http_requests == 1 + math.ceil(120 / 50) + 1  # list, batches, watch
     assert len(trainer.google()) == 120
+
+
+def test_a_trainer_overrides_a_conflict_and_both_sides_follow(trainer: Trainer) -> None:
+    from integrations.google_calendar.conflicts import list_conflicts, resolve_conflict
+
+    event = trainer.book("Spinning", NEXT_WEEK)
+    trainer.sync()
+    trainer.change_in_google(event.id, {"summary": "Spinning (Google)"})
+    sessions.update_session(
+        trainer.actor, event.id, {"title": "Spinning (CRM)"}, session=trainer.session
+    )
+    trainer.sync()
+    [conflict] = list_conflicts(trainer.actor, trainer.id, session=trainer.session)
+    assert (conflict.winner, conflict.resolved_by) == ("local", "rule")
+    resolve_conflict(trainer.actor, conflict.id, "google", session=trainer.session)
+    trainer.sync()
+    assert [e.title for e in trainer.local()] == ["Spinning (Google)"]
+    assert [e["summary"] for e in trainer.google()] == ["Spinning (Google)"]
+    [after] = list_conflicts(trainer.actor, trainer.id, session=trainer.session)
+    assert (after.winner, after.resolved_by) == ("google", "trainer")
+
+
+def test_another_trainer_cannot_see_or_override_conflicts(
+    trainer: Trainer, people: dict[str, Actor]
+) -> None:
+    from integrations.core.errors import AccessDenied, NotFound
+    from integrations.google_calendar.conflicts import list_conflicts, resolve_conflict
+
+    event = trainer.book("Spinning", NEXT_WEEK)
+    trainer.sync()
+    trainer.change_in_google(event.id, {"summary": "Spinning (Google)"})
+    sessions.update_session(
+        trainer.actor, event.id, {"title": "Spinning (CRM)"}, session=trainer.session
+    )
+    trainer.sync()
+    [conflict] = list_conflicts(trainer.actor, trainer.id, session=trainer.session)
+    other = people["other_trainer"]
+    with pytest.raises(AccessDenied):
+        list_conflicts(other, trainer.id, session=trainer.session)
+    with pytest.raises(NotFound):
+        resolve_conflict(other, conflict.id, "google", session=trainer.session)
