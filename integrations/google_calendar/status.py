@@ -143,32 +143,40 @@ def update_google_calendar_sync_settings(
         "defaultCalendarId": "default_calendar_id",
         "importCalendarIds": "import_calendar_ids",
     }
-    for key, value in changes.items():
-        name = names.get(key, key)
-        if name == "auto_sync_enabled":
-            if not isinstance(value, bool):
-                raise InvalidInput("auto sync must be on or off", field=name)
-            settings.auto_sync_enabled = value
-        elif name == "sync_direction":
-            settings.sync_direction = _choice(SyncDirection, value, name)
-        elif name == "sync_frequency":
-            settings.sync_frequency = _choice(SyncFrequency, value, name)
-        elif name == "default_calendar_id":
-            chosen = calendars.get(str(value))
-            if chosen is None:
-                raise InvalidInput(f"'{value}' is not one of this account's calendars", field=name)
-            if not chosen.writable:
-                raise InvalidInput(
-                    f"'{chosen.summary}' is read-only; choose a calendar you can write to",
-                    field=name,
-                )
-            settings.default_calendar_id = chosen.id
-        elif name == "import_calendar_ids":
-            if not isinstance(value, list | tuple) or not all(str(v) in calendars for v in value):
-                raise InvalidInput("choose calendars from this account's list", field=name)
-            settings.import_calendar_ids = [str(v) for v in value]
-        else:
-            raise InvalidInput(f"unknown setting '{key}'", field=key)
+    try:
+        for key, value in changes.items():
+            name = names.get(key, key)
+            if name == "auto_sync_enabled":
+                if not isinstance(value, bool):
+                    raise InvalidInput("auto sync must be on or off", field=name)
+                settings.auto_sync_enabled = value
+            elif name == "sync_direction":
+                settings.sync_direction = _choice(SyncDirection, value, name)
+            elif name == "sync_frequency":
+                settings.sync_frequency = _choice(SyncFrequency, value, name)
+            elif name == "default_calendar_id":
+                chosen = calendars.get(str(value))
+                if chosen is None:
+                    raise InvalidInput(
+                        f"'{value}' is not one of this account's calendars", field=name
+                    )
+                if not chosen.writable:
+                    raise InvalidInput(
+                        f"'{chosen.summary}' is read-only; choose a calendar you can write to",
+                        field=name,
+                    )
+                settings.default_calendar_id = chosen.id
+            elif name == "import_calendar_ids":
+                if not isinstance(value, list | tuple) or not all(
+                    str(v) in calendars for v in value
+                ):
+                    raise InvalidInput("choose calendars from this account's list", field=name)
+                settings.import_calendar_ids = [str(v) for v in value]
+            else:
+                raise InvalidInput(f"unknown setting '{key}'", field=key)
+    except InvalidInput:
+        session.rollback()  # nothing half-applied survives a refused change
+        raise
     settings.updated_at = utcnow()
     session.add(settings)
     audit.record(

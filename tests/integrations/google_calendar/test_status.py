@@ -1,0 +1,136 @@
+"""What the status says and what the settings accept (specification: getGoogleCalendarStatus,
+updateGoogleCalendarSyncSettings)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from integrations.core.access import Actor
+from integrations.core.errors import AccessDenied, InvalidInput, NotFound
+from integrations.google_calendar.status import (
+    get_google_calendar_status,
+    update_google_calendar_sync_settings,
+)
+from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
+
+
+def test_a_trainer_who_never_connected_sees_sensible_defaults(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    status = get_google_calendar_status(dana, dana.trainer_id or "", session=session)
+    assert (status.connected, status.status) == (False, "not_connected")
+    assert (status.sync_direction.value, status.sync_frequency.value) == (
+        "bidirectional",
+        "realtime",
+    )
+    assert status.next_sync_at is None and status.last_sync_at is None
+    with pytest.raises(NotFound, match="connect a Google account"):
+        update_google_calendar_sync_settings(
+            dana, dana.trainer_id or "", {"syncFrequency": "daily"}, session=session
+        )
+
+
+@pytest.fixture
+def connected(
+    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
+) -> str:
+    email = account()
+    google_world.control(
+        "POST",
+        "/_emulator/calendar/calendars",
+        json={
+            "email": email,
+            "id": "shared-readonly@group.calendar.google.com",
+            "summary": "Gym timetable",
+            "accessRole": "reader",
+        },
+    )
+    google_world.control(
+        "POST",
+        "/_emulator/calendar/calendars",
+        json={"email": email, "summary": "Studio", "accessRole": "owner"},
+    )
+    google_world.connect(people["trainer"], email, session=session)
+    return email
+
+
+def test_settings_accept_the_specifications_fields(
+    connected: str, session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    trainer_id = dana.trainer_id or ""
+    status = get_google_calendar_status(dana, trainer_id, session=session)
+    studio = next(c for c in status.calendars if c.summary == "Studio")
+    update_google_calendar_sync_settings(
+        dana,
+        trainer_id,
+        {
+            "autoSyncEnabled": False,
+            "syncDirection": "to_google",
+            "syncFrequency": "daily",
+            "defaultCalendarId": studio.id,
+            "importCalendarIds": [connected, "shared-readonly@group.calendar.google.com"],
+        },
+        session=session,
+    )
+    status = get_google_calendar_status(dana, trainer_id, session=session)
+    assert (status.auto_sync_enabled, status.sync_direction.value, status.sync_frequency.value) == (
+        False,
+        "to_google",
+        "daily",
+    )
+    assert status.default_calendar_id == studio.id
+    assert status.import_calendar_ids == [connected, "shared-readonly@group.calendar.google.com"]
+    assert {c.summary for c in status.writable_calendars} >= {"Studio"}
+    assert "Gym timetable" not in {c.summary for c in status.writable_calendars}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"syncDirection": "sideways"}, "sync_direction", "not valid"),
+        ({"syncFrequency": "weekly"}, "sync_frequency", "not valid"),
+        ({"autoSyncEnabled": "yes"}, "auto_sync_enabled", "on or off"),
+        ({"defaultCalendarId": "nope@example.com"}, "default_calendar_id", "not one of"),
+        (
+            {"defaultCalendarId": "shared-readonly@group.calendar.google.com"},
+            "default_calendar_id",
+            "read-only",
+        ),
+        ({"importCalendarIds": ["nope"]}, "import_calendar_ids", "choose calendars"),
+        ({"colour": "red"}, "colour", "unknown setting"),
+    ],
+)
+def test_bad_settings_are_refused_by_field_and_change_nothing(
+    connected: str,
+    session: Session,
+    people: dict[str, Actor],
+    changes: dict[str, object],
+    field: str,
+    message: str,
+) -> None:
+    dana = people["trainer"]
+    trainer_id = dana.trainer_id or ""
+    with pytest.raises(InvalidInput, match=message) as raised:
+        update_google_calendar_sync_settings(dana, trainer_id, changes, session=session)
+    assert raised.value.field == field
+    status = get_google_calendar_status(dana, trainer_id, session=session)
+    assert (status.sync_direction.value, status.sync_frequency.value) == (
+        "bidirectional",
+        "realtime",
+    )
+
+
+def test_staff_see_status_but_cannot_change_settings(
+    connected: str, session: Session, people: dict[str, Actor]
+) -> None:
+    trainer_id = people["trainer"].trainer_id or ""
+    assert get_google_calendar_status(people["staff"], trainer_id, session=session).connected
+    with pytest.raises(AccessDenied):
+        update_google_calendar_sync_settings(
+            people["staff"], trainer_id, {"syncFrequency": "daily"}, session=session
+        )
+    with pytest.raises(AccessDenied):
+        get_google_calendar_status(people["other_trainer"], trainer_id, session=session)
