@@ -131,6 +131,7 @@ def sync_google_calendar(
     sync_settings = session.get(
         GoogleCalendarSyncSettings, trainer_id
     ) or GoogleCalendarSyncSettings(trainer_id=trainer_id)
+    _close_interrupted_runs(session, trainer_id)
     run = SyncRun(
         trainer_id=trainer_id, trigger=trigger, calendar_id=sync_settings.default_calendar_id
     )
@@ -220,6 +221,22 @@ def _keep_channels(context: SyncContext, cipher: TokenCipher) -> None:
             sync_run_id=context.run.id,
         )
         context.session.commit()
+
+
+def _close_interrupted_runs(session: Session, trainer_id: str) -> None:
+    """Runs of one trainer never overlap (the worker holds a lock), so a run still marked
+    running when the next starts was killed mid-way: say so instead of leaving it running."""
+    for stale in session.exec(
+        select(SyncRun).where(
+            SyncRun.trainer_id == trainer_id, SyncRun.outcome == RunOutcome.RUNNING
+        )
+    ).all():
+        stale.outcome = RunOutcome.FAILED
+        stale.error = "interrupted (the worker stopped mid-run); the next run picked up"
+        stale.error_kind = "interrupted"
+        stale.finished_at = utcnow()
+        session.add(stale)
+    session.commit()
 
 
 def _calendars_to_pull(sync_settings: GoogleCalendarSyncSettings) -> list[str]:

@@ -401,3 +401,91 @@ def test_another_trainer_cannot_see_or_override_conflicts(
         list_conflicts(other, trainer.id, session=trainer.session)
     with pytest.raises(NotFound):
         resolve_conflict(other, conflict.id, "google", session=trainer.session)
+
+
+def test_a_recurring_series_with_a_moved_and_a_cancelled_session_is_kept_right(
+    trainer: Trainer,
+) -> None:
+    start = datetime(2027, 1, 4, 18, 0, tzinfo=JERUSALEM)  # a Monday
+    series = trainer.in_google(
+        timed(start, summary="Group class", recurrence=["RRULE:FREQ=WEEKLY;COUNT=4"])
+    )
+    trainer.sync()
+    local = sorted(trainer.local(), key=lambda e: e.start_at)
+    assert [e.start_at.astimezone(JERUSALEM).day for e in local] == [4, 11, 18, 25]
+    assert {e.recurring_event_id for e in local} == {series["id"]}
+    second, third = local[1].google_event_id or "", local[2].google_event_id or ""
+    trainer.change_in_google(
+        second, timed(start + timedelta(days=8), summary="Group class (Tuesday)")
+    )
+    trainer.delete_in_google(third)
+    run = trainer.sync()
+    assert run.outcome is RunOutcome.SUCCESS, run.error
+    after = sorted(trainer.local(), key=lambda e: e.start_at)
+    assert [(e.title, e.start_at.astimezone(JERUSALEM).day) for e in after] == [
+        ("Group class", 4),
+        ("Group class (Tuesday)", 12),
+        ("Group class", 25),
+    ]
+
+
+def test_a_401_mid_sync_refreshes_the_token_once_and_carries_on(trainer: Trainer) -> None:
+    credential = trainer.session.exec(select(IntegrationCredential)).one()
+    old = credential.access_token_encrypted
+    trainer.in_google(timed(NEXT_WEEK, summary="After refresh"))
+    trainer.fault(kind="error", status=401, times=1, method="GET")
+    run = trainer.sync()
+    assert run.outcome is RunOutcome.SUCCESS, run.error
+    assert [e.title for e in trainer.local()] == ["After refresh"]
+    trainer.session.refresh(credential)
+    assert credential.access_token_encrypted != old  # the new token is kept for next time
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: not an Exception, so nothing in the engine can catch it."""
+
+
+def test_a_run_killed_half_way_loses_nothing_and_the_next_one_converges(trainer: Trainer) -> None:
+    trainer.world.control(
+        "POST",
+        "/_emulator/calendar/seed",
+        json={
+            "email": trainer.email,
+            "generate": 30,
+            "generateStart": NEXT_WEEK.isoformat(),
+        },
+    )
+    for index in range(3):
+        trainer.book(f"Local {index}", NEXT_WEEK + timedelta(days=index))
+    trainer.world.control("POST", "/_emulator/calendar/paging", json={"maxItemsPerPage": 10})
+    calls = 0
+
+    class DyingLimiter(RateLimiter):
+        def acquire(self, key: str) -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 3:  # after two pages were fetched and committed
+                raise WorkerKilled
+
+    try:
+        with pytest.raises(WorkerKilled):
+            sync_google_calendar(
+                trainer.id,
+                trigger=SyncTrigger.SCHEDULE,
+                session=trainer.session,
+                settings=trainer.world.settings,
+                cipher=trainer.world.cipher,
+                limiter=DyingLimiter(RateLimitItemPerMinute(100_000)),
+            )
+        trainer.session.rollback()
+        assert len(trainer.local()) == 3 + 20  # what was committed before the kill stays
+        healed = trainer.sync()
+    finally:
+        trainer.world.control("POST", "/_emulator/calendar/paging", json={"maxItemsPerPage": 2500})
+    assert healed.outcome is RunOutcome.SUCCESS, healed.error
+    local = trainer.local()
+    assert len(local) == 33 and len({e.google_event_id for e in local}) == 33
+    assert len(trainer.google()) == 33
+    runs = trainer.session.exec(select(SyncRun).order_by(col(SyncRun.started_at))).all()
+    assert [r.outcome for r in runs] == [RunOutcome.FAILED, RunOutcome.SUCCESS]
+    assert runs[0].error_kind == "interrupted"
