@@ -356,9 +356,16 @@ def _notify_repeated_failures(session: Session, run: SyncRun) -> None:
             SyncRun.trainer_id == run.trainer_id, SyncRun.integration == Integration.GOOGLE_CALENDAR
         )
         .order_by(col(SyncRun.started_at).desc())
-        .limit(NOTIFY_AFTER_FAILURES)
+        .limit(NOTIFY_AFTER_FAILURES + 1)
     ).all()
-    if len(recent) == NOTIFY_AFTER_FAILURES and all(o is RunOutcome.FAILED for o in recent):
+    streak = recent[:NOTIFY_AFTER_FAILURES]
+    # Exactly the Nth failure in a row: one notification per incident, not one per run after.
+    already_told = len(recent) > NOTIFY_AFTER_FAILURES and recent[-1] is RunOutcome.FAILED
+    if (
+        len(streak) == NOTIFY_AFTER_FAILURES
+        and all(o is RunOutcome.FAILED for o in streak)
+        and not already_told
+    ):
         trainer = session.get(Trainer, run.trainer_id)
         name = trainer.name if trainer else ""
         notify(

@@ -489,3 +489,18 @@ def test_a_run_killed_half_way_loses_nothing_and_the_next_one_converges(trainer:
     runs = trainer.session.exec(select(SyncRun).order_by(col(SyncRun.started_at))).all()
     assert [r.outcome for r in runs] == [RunOutcome.FAILED, RunOutcome.SUCCESS]
     assert runs[0].error_kind == "interrupted"
+
+
+def test_three_failed_runs_in_a_row_tell_the_trainer_and_the_managers_once(
+    trainer: Trainer, people: dict[str, Actor]
+) -> None:
+    trainer.fault(kind="error", status=403, reason="quotaExceeded", times=5, method="GET")
+    outcomes = [trainer.sync().outcome for _ in range(5)]
+    assert outcomes == [RunOutcome.FAILED] * 5
+    notes = trainer.session.exec(
+        select(Notification).where(Notification.kind == "sync_failing")
+    ).all()
+    assert sorted(n.user_id for n in notes) == sorted(
+        [people["trainer"].user_id, people["manager"].user_id]
+    )
+    assert all(n.link == "pages/google_connection.py" for n in notes)
