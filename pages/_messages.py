@@ -1,4 +1,8 @@
-"""Every string a person reads, in English and Hebrew. Pages look strings up with `t(key)`."""
+"""Every string a person reads, in English and Hebrew. Pages look strings up with `t(key)`.
+
+The shell's strings are here; each larger page keeps its own in `pages/messages/<page>.py`, and
+all are merged into one catalogue (a key may be defined once only).
+"""
 
 from __future__ import annotations
 
@@ -232,3 +236,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.denied": {"en": "You may not do that.", "he": "אין לך הרשאה לפעולה זו."},
     "error.not_found": {"en": "It no longer exists.", "he": "הפריט כבר אינו קיים."},
 }
+
+
+def _merge() -> None:
+    from pages.messages import alerts, events, health, manual_sync, sync_settings
+
+    for module in (alerts, events, health, manual_sync, sync_settings):
+        duplicated = set(MESSAGES) & set(module.MESSAGES)
+        if duplicated:
+            raise ValueError(f"message keys defined twice: {sorted(duplicated)}")
+        MESSAGES.update(module.MESSAGES)
+
+
+_merge()
