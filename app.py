@@ -43,7 +43,19 @@ PAGES: dict[str, tuple[str, str, str, frozenset[Role]]] = {
         "google_connection",
         frozenset({Role.TRAINER}),
     ),
+    "sync_settings": (
+        "pages/sync_settings.py",
+        "⚙️",
+        "sync_settings",
+        frozenset({Role.TRAINER}),
+    ),
     "trainers": ("pages/trainers.py", "👥", "trainers", frozenset({Role.STAFF, Role.MANAGER})),
+    "manual_sync": (
+        "pages/manual_sync.py",
+        "🔄",
+        "manual_sync",
+        frozenset({Role.STAFF, Role.MANAGER}),
+    ),
     "users": ("pages/users.py", "🛡️", "users", frozenset({Role.MANAGER})),
     "notifications": (
         "pages/notifications.py",

@@ -9,7 +9,7 @@ from db.models import GoogleCalendarSyncSettings, SyncTrigger
 from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
 from integrations.core.crypto import cipher_from_settings
-from integrations.google_calendar import channels, connection, status
+from integrations.google_calendar import channels, connection, manual, status
 from integrations.runtime import session as open_session
 from integrations.worker import enqueue_sync
 
@@ -88,3 +88,19 @@ def update_settings(
         return status.update_google_calendar_sync_settings(
             actor, trainer_id, changes, session=session
         )
+
+
+def start_manual_sync(actor: Actor, trainer_ids: list[str]) -> manual.ManualBatch:
+    """Queue one sync per connected trainer on the worker; the page follows the runs."""
+    with open_session() as session:
+        batch = manual.plan_manual_sync(actor, trainer_ids, session=session)
+    for trainer_id in batch.queued:
+        enqueue_sync(trainer_id, SyncTrigger.MANUAL)
+    return batch
+
+
+def manual_progress(
+    actor: Actor, trainer_ids: list[str], since: Any
+) -> list[manual.TrainerProgress]:
+    with open_session() as session:
+        return manual.manual_sync_progress(actor, trainer_ids, since, session=session)

@@ -16,11 +16,19 @@ from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
 
-ALL_PAGES = ("my_integrations", "google_connection", "trainers", "users", "notifications")
+ALL_PAGES = (
+    "my_integrations",
+    "google_connection",
+    "sync_settings",
+    "trainers",
+    "manual_sync",
+    "users",
+    "notifications",
+)
 PAGES_BY_ROLE = {
-    Role.TRAINER: ("my_integrations", "google_connection", "notifications"),
-    Role.STAFF: ("trainers", "notifications"),
-    Role.MANAGER: ("trainers", "users", "notifications"),
+    Role.TRAINER: ("my_integrations", "google_connection", "sync_settings", "notifications"),
+    Role.STAFF: ("trainers", "manual_sync", "notifications"),
+    Role.MANAGER: ("trainers", "manual_sync", "users", "notifications"),
 }
 
 

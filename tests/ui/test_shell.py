@@ -12,21 +12,25 @@ from tests.ui.conftest import EMAILS, ROOT
 PAGE_FILES = {
     "my_integrations": "pages/my_integrations.py",
     "google_connection": "pages/google_connection.py",
+    "sync_settings": "pages/sync_settings.py",
     "trainers": "pages/trainers.py",
+    "manual_sync": "pages/manual_sync.py",
     "users": "pages/users.py",
     "notifications": "pages/notifications.py",
 }
 TITLES = {
     "my_integrations": "My integrations",
     "google_connection": "Google connection",
+    "sync_settings": "Sync settings",
     "trainers": "Trainers",
+    "manual_sync": "Manual sync",
     "users": "Users",
     "notifications": "Notifications",
 }
 ALLOWED = {
-    "trainer": {"my_integrations", "google_connection", "notifications"},
-    "staff": {"trainers", "notifications"},
-    "manager": {"trainers", "users", "notifications"},
+    "trainer": {"my_integrations", "google_connection", "sync_settings", "notifications"},
+    "staff": {"trainers", "manual_sync", "notifications"},
+    "manager": {"trainers", "manual_sync", "users", "notifications"},
 }
 HOME = {"trainer": "my_integrations", "staff": "trainers", "manager": "trainers"}
 
