@@ -1,0 +1,34 @@
+"""Staff run a manual sync of every trainer in the real app and watch it finish."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, expect
+
+from db.models import Role
+from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text, wait_until_idle
+from tests.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+
+def test_staff_sync_all_trainers_and_see_every_one_finish(
+    stack: Stack, context: BrowserContext
+) -> None:
+    page = context.new_page()
+    log_in(page, stack, account=demo_email(Role.STAFF))
+    nav = page.get_by_test_id("stSidebarNav")
+    nav.get_by_text(text("page.manual_sync", "he"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(text("page.manual_sync", "he"))
+    page.get_by_role("button", name=text("manual.start", "he")).click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible()
+    finished = text("manual.finished", "he").split("{")[0].strip()
+    expect(page.get_by_text(finished)).to_be_visible(timeout=60_000)
+    expect(
+        page.get_by_text(
+            text("manual.progress", "he").replace("{done}", "3").replace("{total}", "3")
+        )
+    ).to_be_visible()
+    wait_until_idle(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "manual-sync-he.png")
