@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
+from integrations.core.access import Actor
 from integrations.core.errors import NotFound
 from integrations.core.notifications import list_notifications, mark_all_read, mark_read
 from integrations.runtime import session as open_session
 from pages._shell import display_zone, local_time, require_login, t
 
 actor = require_login()
+
+
+def link_for(link: str | None, viewer: Actor) -> str | None:
+    """The page a notification points at, as this person can open it: a manager told about a
+    trainer's Google connection opens the trainers' overview, not the trainer's own page."""
+    if not link:
+        return None
+    if link == "pages/google_connection.py" and viewer.role != "trainer":
+        return "pages/trainers.py"
+    return link
+
+
 st.title(t("page.notifications"))
 
 with open_session() as session:
@@ -34,8 +47,9 @@ for note in notes:
         title_column.caption(local_time(note.created_at, display_zone()))
         if note.body:
             title_column.write(note.body)
-        if note.link:
-            title_column.page_link(note.link, label=t("notifications.open"))
+        target = link_for(note.link, actor)
+        if target:
+            title_column.page_link(target, label=t("notifications.open"))
         if note.read_at is None and action_column.button(
             t("notifications.mark_read"), key=f"notifications_read_{note.id}"
         ):

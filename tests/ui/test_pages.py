@@ -130,3 +130,24 @@ def test_each_person_gets_their_saved_language_at_login(
     again.run()
     assert again.title[0].value == "Trainers"
     assert again.segmented_control(key="shell_lang_choice").value == "en"
+
+
+def test_a_manager_told_about_a_trainers_google_opens_the_trainers_page(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """The link leads somewhere the reader may go, not to a page outside their role."""
+    manager_id = _user_id(demo_store, EMAILS["manager"])
+    with Session(get_engine(demo_store)) as session:
+        notify(
+            [manager_id],
+            "google_needs_reauth",
+            "Google Calendar needs reconnecting: Dana",
+            link="pages/google_connection.py",
+            session=session,
+        )
+        session.commit()
+    at = app_as(EMAILS["manager"]).run()
+    at.switch_page("pages/notifications.py").run()
+    assert not at.exception
+    [link] = at.get("page_link")
+    assert "trainers" in str(link.proto.page)
