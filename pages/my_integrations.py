@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
 import streamlit as st
 
 from integrations.core.access import Capability
-from integrations.core.errors import InvalidInput
-from integrations.google_calendar.service import after_local_change
 from integrations.runtime import session as open_session
-from integrations.sessions import create_session
 from integrations.trainers import (
     NOT_CONNECTED,
-    list_clients,
     list_trainer_overviews,
     list_upcoming_sessions,
 )
@@ -78,37 +71,4 @@ else:
         ],
     )
 
-with st.expander(t("book.title")), st.form("book_session", clear_on_submit=True):
-    with open_session() as session:
-        clients = list_clients(actor, actor.trainer_id, session=session)
-    client_names = {c.id: c.name for c in clients}
-    title = st.text_input(t("book.what"), value=t("book.default_title"), key="book_title")
-    client_id = st.selectbox(
-        t("col.client"),
-        [None, *client_names],
-        format_func=lambda c: client_names.get(c, "—") if c else "—",
-        key="book_client",
-    )
-    day_column, time_column, length_column = st.columns(3)
-    day = day_column.date_input(t("book.day"), key="book_day")
-    at = time_column.time_input(t("book.time"), value=time(7, 0), step=900, key="book_time")
-    minutes = length_column.number_input(
-        t("book.minutes"), 15, 240, 60, step=15, key="book_minutes"
-    )
-    if st.form_submit_button(t("book.submit"), type="primary"):
-        start = datetime.combine(day, at, tzinfo=ZoneInfo(zone))
-        values = {
-            "title": title,
-            "start_at": start,
-            "end_at": start + timedelta(minutes=int(minutes)),
-            "client_id": client_id,
-        }
-        try:
-            with open_session() as session:
-                create_session(actor, actor.trainer_id, values, session=session)
-        except InvalidInput as error:
-            st.error(str(error))
-        else:
-            after_local_change(actor.trainer_id)
-            st.toast(t("book.saved"), icon="✅")
-            st.rerun()
+st.page_link("pages/events.py", label=t("events.book_elsewhere"), icon="🗓️")

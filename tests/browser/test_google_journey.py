@@ -1,6 +1,7 @@
 """The trainer's Google Calendar journey in the real app, in Debian's Chromium, on make run's demo:
-connect through the consent page, see Google's events arrive, book a session and see it reach
-Google, and see a change made in Google arrive by push notification within seconds."""
+connect through the consent page, see Google's events arrive, book a session on the events page
+and see it reach Google, and see a change made in Google arrive by push notification within
+seconds."""
 
 from __future__ import annotations
 
@@ -85,15 +86,18 @@ def test_a_trainer_connects_google_and_both_calendars_agree(
 
     eventually(google_event_shown, "Google's dentist appointment in the CRM")
 
-    # Book a session: it reaches Google within seconds.
-    page.get_by_text(text("book.title", "he")).click()
-    page.get_by_label(text("book.what", "he")).fill("אימון דפדפן")
-    page.get_by_role("button", name=text("book.submit", "he")).click()
+    # Book a session on the events page: it reaches Google within seconds.
+    open_page(page, "events")
+    page.get_by_text(text("events.new", "he")).click()
+    page.locator(".st-key-events_new_title input").fill("אימון דפדפן")
+    page.get_by_role("button", name=text("events.create", "he")).click()
+    expect(page.get_by_text(text("events.created", "he"))).to_be_visible()
     eventually(
         lambda: any(e["summary"] == "אימון דפדפן" for e in emulator_events(stack, email)),
         "the booked session in Google",
         timeout=20,
     )
+    open_page(page, "my_integrations")
 
     # Change an event "in Google": a push notification brings it here within seconds.
     dentist = next(e for e in emulator_events(stack, email) if e["summary"] == "רופא שיניים")

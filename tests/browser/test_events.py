@@ -1,0 +1,54 @@
+"""The events page in Debian's Chromium on make run's demo: the week grid reads right to left in
+Hebrew and left to right in English; screenshots of both go to docs/screenshots/events-*.png."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from db.models import Role
+from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text
+from tests.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+
+def expect_week_grid(page: Page, lang: str) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text(text("page.events", lang))
+    # Not wait_until_idle: the table waits unpainted in its tab until someone opens it.
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    grid = page.locator(".nyev")
+    expect(grid).to_have_attribute("dir", "rtl" if lang == "he" else "ltr")
+    expect(grid.locator(".nyev-week").first).to_be_visible()
+    # Demo sessions are on the grid, each with its sync state spelled out in the legend.
+    expect(grid.locator(".nyev-event").first).to_be_visible()
+    expect(grid.locator(".nyev-legend")).to_contain_text(text("events.state.local_only", lang))
+
+
+def test_a_trainer_reads_the_week_grid_in_hebrew_and_in_english(
+    stack: Stack, context: BrowserContext
+) -> None:
+    """In Hebrew Sunday is the rightmost day of the grid; in English it is the leftmost."""
+    page = context.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1500})
+    log_in(page, stack, account=demo_email(Role.TRAINER))
+    page.get_by_test_id("stSidebarNav").get_by_text(text("page.events", "he"), exact=True).click()
+    expect_week_grid(page, "he")
+    heads = page.locator(".nyev-week").first.locator(".nyev-head")
+    sunday, saturday = heads.first.bounding_box(), heads.last.bounding_box()
+    assert sunday is not None and saturday is not None
+    assert sunday["x"] > saturday["x"]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "events-he.png")
+
+    languages = page.get_by_test_id("stSidebar").get_by_role("radiogroup")
+    languages.get_by_role("radio", name="English").click()
+    expect_week_grid(page, "en")
+    sunday, saturday = heads.first.bounding_box(), heads.last.bounding_box()
+    assert sunday is not None and saturday is not None
+    assert sunday["x"] < saturday["x"]
+    page.screenshot(path=SCREENSHOTS / "events-en.png")
+
+    # The choice is saved for the next login: leave Dana in Hebrew, as the other tests expect.
+    languages.get_by_role("radio", name="עברית").click()
+    expect_week_grid(page, "he")

@@ -1,0 +1,589 @@
+"""The events page for each role: what it shows, what it refuses, and what its forms do with
+good and bad input. The demo trainer Dana has sessions at 07, 09, 17 or 19 o'clock, Sunday to
+Thursday, in Asia/Jerusalem."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session, col, select
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block, Node
+
+from db.engine import get_engine
+from db.models import (
+    CalendarEvent,
+    Client,
+    ConnectionStatus,
+    EventOrigin,
+    GoogleCalendarSyncSettings,
+    Integration,
+    IntegrationCredential,
+    SyncConflict,
+    SyncState,
+    Trainer,
+    utcnow,
+)
+from integrations import worker
+from integrations.schedule import day_span, month_containing, today_in, week_containing
+from tests.ui.conftest import EMAILS
+
+PAGE = "pages/events.py"
+JERUSALEM = "Asia/Jerusalem"
+YOSSI = "yossi@demo.newym.co.il"
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def events_page(app_as: Callable[..., AppTest], role: str, lang: str = "en") -> AppTest:
+    at = app_as(EMAILS[role], lang).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def store(url: str) -> Session:
+    return Session(get_engine(url), expire_on_commit=False)
+
+
+def trainer(url: str, email: str = EMAILS["trainer"]) -> Trainer:
+    with store(url) as session:
+        return session.exec(select(Trainer).where(Trainer.email == email)).one()
+
+
+def this_week(zone: str = JERUSALEM) -> tuple[date, date]:
+    return week_containing(today_in(zone, utcnow()))
+
+
+def stored_events(url: str, trainer_id: str, zone: str = JERUSALEM) -> list[CalendarEvent]:
+    """What the store holds for this week (the page's default range), soonest first."""
+    start, end = day_span(*this_week(zone), zone)
+    with store(url) as session:
+        return list(
+            session.exec(
+                select(CalendarEvent)
+                .where(
+                    CalendarEvent.trainer_id == trainer_id,
+                    CalendarEvent.start_at < end,
+                    CalendarEvent.end_at > start,
+                    col(CalendarEvent.deleted_at).is_(None),
+                )
+                .order_by(col(CalendarEvent.start_at))
+            ).all()
+        )
+
+
+def table_rows(at: AppTest) -> list[dict[str, Any]]:
+    if not at.dataframe:
+        return []
+    return list(at.dataframe[0].value.to_dict("records"))
+
+
+def grid(at: AppTest) -> str:
+    return next(h.value for h in at.html if 'class="nyev"' in h.value)
+
+
+def next_to(at: AppTest, key: str) -> Node | None:
+    """The element right after the widget `key` in its own container: where its error goes."""
+
+    def walk(block: Block) -> Node | None:
+        ordered = [node for _, node in sorted(block.children.items())]
+        for position, node in enumerate(ordered):
+            if getattr(node, "key", None) == key:
+                return ordered[position + 1] if position + 1 < len(ordered) else None
+            if isinstance(node, Block) and (found := walk(node)) is not None:
+                return found
+        return None
+
+    return walk(at.main)
+
+
+def fill(at: AppTest, form: str, **values: Any) -> None:
+    for name, value in values.items():
+        if name in ("title", "location", "notes"):
+            widget: Any = (
+                at.text_area(key=f"{form}_{name}")
+                if name == "notes"
+                else at.text_input(key=f"{form}_{name}")
+            )
+            widget.input(value)
+        elif name == "client":
+            at.selectbox(key=f"{form}_client").select(value)
+        elif name == "day":
+            at.date_input(key=f"{form}_day").set_value(value)
+        else:
+            at.time_input(key=f"{form}_{name}").set_value(value)
+
+
+def submit(at: AppTest, form: str) -> AppTest:
+    return at.button(key=f"{form}_submit").click().run()
+
+
+def local(event: CalendarEvent, zone: str = JERUSALEM) -> datetime:
+    return event.start_at.astimezone(ZoneInfo(zone))
+
+
+def count_events(url: str, trainer_id: str) -> int:
+    with store(url) as session:
+        return len(
+            session.exec(
+                select(CalendarEvent.id).where(
+                    CalendarEvent.trainer_id == trainer_id, col(CalendarEvent.deleted_at).is_(None)
+                )
+            ).all()
+        )
+
+
+@pytest.fixture
+def queue() -> Iterator[Any]:
+    worker.huey.flush()
+    yield worker.huey
+    worker.huey.flush()
+
+
+# --- What it shows ---------------------------------------------------------------------------
+
+
+def test_a_trainer_sees_this_weeks_sessions_at_their_local_hours(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    at = events_page(app_as, "trainer")
+    assert [t.value for t in at.title] == ["Events"]
+    assert "Times in Asia/Jerusalem" in [c.value for c in at.caption]
+    assert at.date_input(key="events_range").value == this_week()
+    expected = stored_events(demo_store, dana.id)
+    assert expected, "the demo has sessions this week"
+    rows = table_rows(at)
+    assert [(r["Day"], r["Time"], r["Session"]) for r in rows] == [
+        (
+            local(e).strftime("%a %d/%m/%Y"),
+            f"{local(e):%H:%M}–{e.end_at.astimezone(ZoneInfo(JERUSALEM)):%H:%M}",
+            e.title,
+        )
+        for e in expected
+    ]
+    assert {r["Time"][:2] for r in rows} <= {"07", "09", "17", "19"}
+    assert {r["Sync"] for r in rows} == {"⚪ Only in the CRM"}
+    assert all(e.title in grid(at) for e in expected)
+
+
+def test_times_and_the_week_follow_the_trainers_zone_not_the_servers(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """Dana moves to New York: her 07:00 Jerusalem sessions read as midnight there."""
+    dana = trainer(demo_store)
+    with store(demo_store) as session:
+        row = session.get(Trainer, dana.id)
+        assert row is not None
+        row.timezone = "America/New_York"
+        session.add(row)
+        session.commit()
+    at = events_page(app_as, "trainer")
+    assert "Times in America/New_York" in [c.value for c in at.caption]
+    assert at.date_input(key="events_range").value == this_week("America/New_York")
+    expected = stored_events(demo_store, dana.id, "America/New_York")
+    assert [r["Time"][:5] for r in table_rows(at)] == [
+        f"{local(e, 'America/New_York'):%H:%M}" for e in expected
+    ]
+    assert {r["Time"][:2] for r in table_rows(at)} <= {"00", "02", "10", "12"}
+
+
+def test_each_session_shows_its_sync_state_in_the_table_and_the_grid(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    first, second, *_ = stored_events(demo_store, dana.id)
+    with store(demo_store) as session:
+        for event, state in ((first, SyncState.PENDING), (second, SyncState.ERROR)):
+            event.sync_state = state
+            session.add(event)
+        session.commit()
+    at = events_page(app_as, "trainer")
+    states = {r["Session"]: r["Sync"] for r in table_rows(at)}
+    assert states[first.title] == "🟡 Waiting to sync"
+    assert states[second.title] == "🔴 Sync error"
+    html = grid(at)
+    assert "Waiting to sync" in html and "Sync error" in html  # legend and tooltips
+    assert html.count("🔴") >= 2  # the legend's and the failed session's
+
+
+def test_the_month_view_covers_the_month_and_previous_next_move_by_one(
+    app_as: Callable[..., AppTest],
+) -> None:
+    at = events_page(app_as, "trainer")
+    today = today_in(JERUSALEM, utcnow())
+    at.button(key="events_next").click().run()
+    assert at.date_input(key="events_range").value == week_containing(today + timedelta(days=7))
+    at.segmented_control(key="events_view").set_value("month").run()
+    month = month_containing(today + timedelta(days=7))
+    assert at.date_input(key="events_range").value == month
+    assert 'class="nyev-month"' in grid(at) and 'class="nyev-week"' not in grid(at)
+    at.button(key="events_previous").click().run()
+    assert at.date_input(key="events_range").value == month_containing(month[0] - timedelta(days=1))
+    at.button(key="events_today").click().run()
+    assert at.date_input(key="events_range").value == month_containing(today)
+
+
+def test_a_chosen_date_range_shows_only_the_sessions_in_it(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    first = stored_events(demo_store, dana.id)[0]
+    day = local(first).date()
+    at = events_page(app_as, "trainer")
+    at.date_input(key="events_range").set_value((day, day)).run()
+    days = {r["Day"] for r in table_rows(at)}
+    assert days == {local(first).strftime("%a %d/%m/%Y")}
+    assert f"from {day:%d/%m/%Y} to {day:%d/%m/%Y}" in " ".join(c.value for c in at.caption)
+
+
+def test_filters_narrow_the_sessions_by_calendar_client_origin_and_state(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    first, second, *_ = stored_events(demo_store, dana.id)
+    with store(demo_store) as session:
+        first.origin = EventOrigin.GOOGLE
+        first.google_calendar_id = "family@example.com"
+        first.google_event_id = "g1"
+        first.sync_state = SyncState.SYNCED
+        session.add(first)
+        session.commit()
+    at = events_page(app_as, "trainer")
+    everything = len(table_rows(at))
+    at.selectbox(key="events_filter_origin").select(EventOrigin.GOOGLE).run()
+    assert [r["Session"] for r in table_rows(at)] == [first.title]
+    assert table_rows(at)[0]["Calendar"] == "family@example.com"
+    at.selectbox(key="events_filter_origin").select("").run()
+    at.selectbox(key="events_filter_calendar").select("crm_only").run()
+    assert first.title not in [r["Session"] for r in table_rows(at)]
+    assert len(table_rows(at)) == everything - 1
+    at.selectbox(key="events_filter_calendar").select("").run()
+    at.selectbox(key="events_filter_state").select(SyncState.SYNCED).run()
+    assert [r["Session"] for r in table_rows(at)] == [first.title]
+    at.selectbox(key="events_filter_state").select("").run()
+    assert second.client_id is not None
+    at.selectbox(key="events_filter_client").select(second.client_id).run()
+    with store(demo_store) as session:
+        client = session.get(Client, second.client_id)
+    assert client is not None
+    assert {r["Client"] for r in table_rows(at)} == {client.name}
+    at.selectbox(key="events_filter_state").select(SyncState.ERROR).run()
+    assert table_rows(at) == []
+    assert "No sessions in these dates match the filters." in [i.value for i in at.info]
+
+
+def test_the_page_reads_right_to_left_in_hebrew(app_as: Callable[..., AppTest]) -> None:
+    at = events_page(app_as, "trainer", lang="he")
+    assert [t.value for t in at.title] == ["אירועים"]
+    assert 'dir="rtl"' in grid(at)
+    assert "יום א׳" in grid(at)  # the week starts on Sunday
+    assert "שעה" in table_rows(at)[0]
+    english = events_page(app_as, "trainer")
+    assert 'dir="ltr"' in grid(english)
+
+
+# --- Who may do what -------------------------------------------------------------------------
+
+
+def test_a_trainer_cannot_pick_another_trainer(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """No trainer picker, and a trainer's id planted in the page's state is ignored."""
+    dana, yossi = trainer(demo_store), trainer(demo_store, YOSSI)
+    at = events_page(app_as, "trainer")
+    with pytest.raises(KeyError):
+        at.selectbox(key="events_trainer")
+    at.session_state["events_trainer"] = yossi.id
+    at.run()
+    with store(demo_store) as session:
+        dana_clients = set(
+            session.exec(select(Client.name).where(Client.trainer_id == dana.id)).all()
+        )
+    clients = {r["Client"] for r in table_rows(at)}
+    assert clients and clients <= dana_clients
+
+
+def test_staff_pick_a_trainer_and_see_their_week_but_cannot_change_it(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    yossi = trainer(demo_store, YOSSI)
+    at = events_page(app_as, "staff")
+    picker = at.selectbox(key="events_trainer")
+    assert sorted(picker.options) == sorted(["דנה כהן", "יוסי לוי", "נועה מזרחי"])
+    picker.select(yossi.id).run()
+    expected = stored_events(demo_store, yossi.id)
+    assert [r["Session"] for r in table_rows(at)] == [e.title for e in expected]
+    assert any("is for the trainer or a manager" in i.value for i in at.info)
+    with pytest.raises(KeyError):
+        at.text_input(key="events_new_title")
+    with pytest.raises(KeyError):
+        at.selectbox(key="events_pick")
+    with pytest.raises(KeyError):
+        at.button(key="events_edit_delete")
+
+
+def test_a_manager_books_a_session_for_the_trainer_they_picked(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    yossi = trainer(demo_store, YOSSI)
+    at = events_page(app_as, "manager")
+    at.selectbox(key="events_trainer").select(yossi.id).run()
+    friday = this_week()[0] + timedelta(days=5)
+    fill(at, "events_new", title="Boxing", day=friday, start=time(12), end=time(13))
+    submit(at, "events_new")
+    assert not at.error
+    with store(demo_store) as session:
+        booked = session.exec(select(CalendarEvent).where(CalendarEvent.title == "Boxing")).one()
+    assert booked.trainer_id == yossi.id
+
+
+# --- Booking ---------------------------------------------------------------------------------
+
+
+def test_a_trainer_books_a_session_at_their_local_time_and_sees_it(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    with store(demo_store) as session:
+        client = session.exec(select(Client).where(Client.trainer_id == dana.id)).first()
+    assert client is not None
+    friday = this_week()[0] + timedelta(days=5)  # no demo sessions on Fridays
+    at = events_page(app_as, "trainer")
+    fill(
+        at,
+        "events_new",
+        title="Boxing",
+        client=client.id,
+        day=friday,
+        start=time(12, 15),
+        end=time(13, 0),
+        location="Park",
+    )
+    submit(at, "events_new")
+    assert not at.error and not at.warning
+    assert [t.value for t in at.toast] == ["Session booked."]
+    with store(demo_store) as session:
+        booked = session.exec(select(CalendarEvent).where(CalendarEvent.title == "Boxing")).one()
+    assert booked.start_at == datetime.combine(friday, time(12, 15), ZoneInfo(JERUSALEM))
+    assert booked.end_at - booked.start_at == timedelta(minutes=45)
+    assert (booked.client_id, booked.location) == (client.id, "Park")
+    assert "Boxing" in [r["Session"] for r in table_rows(at)]
+    # The form is ready for the next booking.
+    assert at.text_input(key="events_new_title").value == "Personal training"
+
+
+def test_a_session_ending_before_it_starts_is_refused_beside_the_end_field(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    before = count_events(demo_store, dana.id)
+    at = events_page(app_as, "trainer")
+    fill(at, "events_new", title="Backwards", start=time(10), end=time(9))
+    submit(at, "events_new")
+    beside_end = next_to(at, "events_new_end")
+    assert beside_end is not None and beside_end.type == "error"
+    assert beside_end.value == "The session must end after it starts."
+    assert [e.value for e in at.error] == ["The session must end after it starts."]
+    assert count_events(demo_store, dana.id) == before
+    # Nothing typed is lost.
+    assert at.text_input(key="events_new_title").value == "Backwards"
+    assert at.time_input(key="events_new_start").value == time(10)
+    assert at.time_input(key="events_new_end").value == time(9)
+    assert not at.toast
+
+
+def test_a_session_without_a_title_is_refused_beside_the_title_field(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    before = count_events(demo_store, dana.id)
+    at = events_page(app_as, "trainer", lang="he")
+    fill(at, "events_new", title="   ", location="Gym")
+    submit(at, "events_new")
+    beside_title = next_to(at, "events_new_title")
+    assert beside_title is not None and beside_title.value == "תנו לאימון כותרת."
+    assert count_events(demo_store, dana.id) == before
+    assert at.text_input(key="events_new_location").value == "Gym"
+
+
+def test_an_overlapping_booking_is_saved_with_a_warning_naming_the_other_session(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    existing = stored_events(demo_store, dana.id)[0]
+    start = local(existing)
+    at = events_page(app_as, "trainer")
+    fill(
+        at,
+        "events_new",
+        title="Double booked",
+        day=start.date(),
+        start=(start + timedelta(minutes=30)).time(),
+        end=(start + timedelta(minutes=90)).time(),
+    )
+    submit(at, "events_new")
+    assert [t.value for t in at.toast] == ["Session booked."]
+    [warning] = at.warning
+    assert "overlaps" in warning.value and existing.title in warning.value
+    assert "Double booked" not in warning.value
+    assert "Double booked" in [r["Session"] for r in table_rows(at)]
+
+
+def test_a_booking_by_a_realtime_trainer_is_sent_to_google_within_seconds(
+    app_as: Callable[..., AppTest], demo_store: str, queue: Any
+) -> None:
+    dana = trainer(demo_store)
+    with store(demo_store) as session:
+        session.add(
+            IntegrationCredential(
+                trainer_id=dana.id,
+                integration=Integration.GOOGLE_CALENDAR,
+                status=ConnectionStatus.CONNECTED,
+            )
+        )
+        session.add(GoogleCalendarSyncSettings(trainer_id=dana.id))
+        session.commit()
+    friday = this_week()[0] + timedelta(days=5)
+    at = events_page(app_as, "trainer")
+    assert queue.pending() == []
+    fill(at, "events_new", title="Realtime", day=friday, start=time(12), end=time(13))
+    submit(at, "events_new")
+    # A sync of Dana's calendar, due a second later (Huey keeps delayed tasks with an eta).
+    [task] = queue.pending()
+    assert task.args[0] == dana.id and task.eta is not None
+    states = {r["Session"]: r["Sync"] for r in table_rows(at)}
+    assert states["Realtime"] == "🟡 Waiting to sync"
+
+
+# --- Changing and deleting -------------------------------------------------------------------
+
+
+def test_a_trainer_moves_and_renames_a_session(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    target = stored_events(demo_store, dana.id)[-1]
+    at = events_page(app_as, "trainer")
+    at.selectbox(key="events_pick").select(target.id).run()
+    assert at.text_input(key="events_edit_title").value == target.title
+    assert at.time_input(key="events_edit_start").value == local(target).time()
+    friday = this_week()[0] + timedelta(days=5)
+    fill(at, "events_edit", title="Moved", day=friday, start=time(14), end=time(15, 30))
+    submit(at, "events_edit")
+    assert [t.value for t in at.toast] == ["Changes saved."]
+    with store(demo_store) as session:
+        moved = session.get(CalendarEvent, target.id)
+    assert moved is not None and moved.title == "Moved"
+    assert moved.start_at == datetime.combine(friday, time(14), ZoneInfo(JERUSALEM))
+    assert moved.end_at == datetime.combine(friday, time(15, 30), ZoneInfo(JERUSALEM))
+
+
+def test_a_bad_change_is_refused_beside_the_field_and_nothing_changes(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    target = stored_events(demo_store, dana.id)[0]
+    at = events_page(app_as, "trainer")
+    at.selectbox(key="events_pick").select(target.id).run()
+    fill(at, "events_edit", title="Renamed", start=time(18), end=time(17))
+    submit(at, "events_edit")
+    beside_end = next_to(at, "events_edit_end")
+    assert beside_end is not None and beside_end.value == "The session must end after it starts."
+    with store(demo_store) as session:
+        unchanged = session.get(CalendarEvent, target.id)
+    assert unchanged is not None
+    assert (unchanged.title, unchanged.start_at) == (target.title, target.start_at)
+    assert at.text_input(key="events_edit_title").value == "Renamed"
+    assert at.time_input(key="events_edit_end").value == time(17)
+
+
+def test_deleting_needs_a_confirmation_and_then_the_session_is_gone(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    target = stored_events(demo_store, dana.id)[0]
+    at = events_page(app_as, "trainer")
+    at.selectbox(key="events_pick").select(target.id).run()
+    assert at.button(key="events_edit_delete").disabled
+    at.checkbox(key="events_edit_delete_confirm").check().run()
+    at.button(key="events_edit_delete").click().run()
+    assert [t.value for t in at.toast] == ["Session deleted."]
+    with store(demo_store) as session:
+        gone = session.get(CalendarEvent, target.id)
+    assert gone is not None and gone.deleted_at is not None
+    assert target.id not in at.selectbox(key="events_pick").options
+    assert len(table_rows(at)) == len(stored_events(demo_store, dana.id))
+
+
+# --- Conflicts -------------------------------------------------------------------------------
+
+
+def _conflict_on(url: str, event: CalendarEvent) -> SyncConflict:
+    google_start = event.start_at + timedelta(hours=1)
+    conflict = SyncConflict(
+        trainer_id=event.trainer_id,
+        event_id=event.id,
+        local_version={
+            "summary": event.title,
+            "start": event.start_at.isoformat(),
+            "end": event.end_at.isoformat(),
+            "deleted": False,
+        },
+        google_version={
+            "summary": "Moved in Google",
+            "start": {"dateTime": google_start.astimezone(UTC).isoformat()},
+            "end": {"dateTime": (google_start + timedelta(hours=1)).astimezone(UTC).isoformat()},
+            "status": "confirmed",
+        },
+        winner="local",
+    )
+    with store(url) as session:
+        session.add(conflict)
+        session.commit()
+    return conflict
+
+
+def test_a_trainer_settles_a_conflict_by_keeping_googles_version(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    event = stored_events(demo_store, dana.id)[0]
+    conflict = _conflict_on(demo_store, event)
+    at = events_page(app_as, "trainer")
+    assert {r["Session"]: r["Sync"] for r in table_rows(at)}[event.title] == "🟠 Conflict"
+    assert "Conflicts to review (1)" in [h.value for h in at.subheader]
+    page_text = " ".join(m.value for m in at.markdown)
+    assert "Moved in Google" in page_text and "kept for now" in page_text
+    at.button(key=f"events_conflict_{conflict.id}_google").click().run()
+    assert [t.value for t in at.toast] == [
+        "Kept the Google version; Google gets it at the next sync."
+    ]
+    with store(demo_store) as session:
+        settled = session.get(SyncConflict, conflict.id)
+        changed = session.get(CalendarEvent, event.id)
+    assert settled is not None and (settled.resolved_by, settled.winner) == ("trainer", "google")
+    assert changed is not None and changed.title == "Moved in Google"
+    assert changed.start_at == event.start_at + timedelta(hours=1)
+    assert changed.sync_state is SyncState.PENDING
+    assert "Conflicts to review (1)" not in [h.value for h in at.subheader]
+    assert "🟠 Conflict" not in {r["Sync"] for r in table_rows(at)}
+
+
+def test_staff_see_a_conflict_but_cannot_settle_it(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    event = stored_events(demo_store, dana.id)[0]
+    conflict = _conflict_on(demo_store, event)
+    at = events_page(app_as, "staff")
+    at.selectbox(key="events_trainer").select(dana.id).run()
+    assert "Conflicts to review (1)" in [h.value for h in at.subheader]
+    for side in ("local", "google"):
+        assert at.button(key=f"events_conflict_{conflict.id}_{side}").disabled
