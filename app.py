@@ -50,6 +50,12 @@ PAGES: dict[str, tuple[str, str, str, frozenset[Role]]] = {
         frozenset({Role.TRAINER}),
     ),
     "trainers": ("pages/trainers.py", "👥", "trainers", frozenset({Role.STAFF, Role.MANAGER})),
+    "events": (
+        "pages/events.py",
+        "🗓️",
+        "events",
+        frozenset({Role.TRAINER, Role.STAFF, Role.MANAGER}),
+    ),
     "manual_sync": (
         "pages/manual_sync.py",
         "🔄",
@@ -57,6 +63,7 @@ PAGES: dict[str, tuple[str, str, str, frozenset[Role]]] = {
         frozenset({Role.STAFF, Role.MANAGER}),
     ),
     "users": ("pages/users.py", "🛡️", "users", frozenset({Role.MANAGER})),
+    "health": ("pages/health.py", "📈", "health", frozenset({Role.MANAGER})),
     "notifications": (
         "pages/notifications.py",
         "🔔",

@@ -1,32 +1,42 @@
 """`make bench`: measure side by side in one run, print ratios, write docs/PERFORMANCE.md.
 
-Each benchmark times two or more variants of the same work, interleaved round by round so that a
-noisy machine slows them alike; the table reports medians and the ratio to the first variant.
+Each throughput benchmark times two or more variants of the same work, interleaved round by round
+so that a noisy machine slows them alike; the table reports medians and the ratio to the first
+variant. The Google Calendar benchmarks (bench/google_calendar.py) run the sync engine against the
+emulator on every store and report requests, time and memory against the goals of issue 3.
+
+`python -m bench --quick` measures smaller sizes with fewer rounds and only prints, unless
+`--output` names a file.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import logging
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlalchemy as sa
-from cryptography.fernet import Fernet
-from sqlmodel import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="newym-bench-"))
+# Settings this process may have inherited that would point the benchmark at real data: a queue,
+# a store, a Google client. Every process the benchmark starts inherits this environment.
+for _name in ("APP_ENV", "DATABASE_URL", "REDIS_URL", "TOKEN_ENCRYPTION_KEYS", "GOOGLE_CLIENT_ID"):
+    os.environ.pop(_name, None)
+os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="newym-bench-")
 
+import sqlalchemy as sa  # noqa: E402
+from cryptography.fernet import Fernet  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from bench import google_calendar  # noqa: E402
+from bench.report import Table, document, rate_table  # noqa: E402
+from bench.stores import scratch_stores  # noqa: E402
 from db.engine import get_engine  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
 from db.models import utcnow  # noqa: E402
@@ -37,13 +47,14 @@ from integrations.core.logging import JsonFormatter, RedactingFilter, Redactor  
 from integrations.core.notifications import unread_count  # noqa: E402
 
 ROUNDS = 15
+QUICK_ROUNDS = 5
 Variant = tuple[str, Callable[[], None], int]  # name, one batch, operations per batch
 
 
-def measure(variants: list[Variant]) -> list[tuple[str, float]]:
+def measure(variants: list[Variant], rounds: int) -> list[tuple[str, float]]:
     """Median operations per second of each variant, timed in interleaved rounds."""
     samples: dict[str, list[float]] = {name: [] for name, _, _ in variants}
-    for _ in range(ROUNDS):
+    for _ in range(rounds):
         for name, batch, operations in variants:
             start = time.perf_counter()
             batch()
@@ -51,51 +62,32 @@ def measure(variants: list[Variant]) -> list[tuple[str, float]]:
     return [(name, statistics.median(samples[name])) for name, _, _ in variants]
 
 
-def bench_page_load_queries() -> tuple[str, list[tuple[str, float]], str]:
+def bench_page_load_queries(rounds: int) -> Table:
     """What app.py asks the store on every page load: who is this, and how many unread."""
-    stores = {"SQLite (WAL)": f"sqlite:///{tempfile.mkdtemp()}/bench.db"}
-    postgres = os.environ.get(
-        "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
-    note = ""
-    created_pg: tuple[sa.Engine, str] | None = None
-    try:
-        admin = sa.create_engine(postgres, isolation_level="AUTOCOMMIT")
-        name = f"newym_bench_{uuid.uuid4().hex[:8]}"
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        stores["PostgreSQL"] = (
-            sa.make_url(postgres).set(database=name).render_as_string(hide_password=False)
+    with scratch_stores() as stores:
+        variants: list[Variant] = []
+        for label, url in stores.urls.items():
+            upgrade(url)
+            engine = get_engine(url)
+            with Session(engine) as session:
+                demo.seed_demo(session=session, now=utcnow())
+
+            def page_load(engine: sa.Engine = engine) -> None:
+                for _ in range(100):
+                    with Session(engine) as session:
+                        actor = accounts.resolve_login("dana@demo.newym.co.il", session=session)
+                        assert actor is not None
+                        unread_count(actor, session=session)
+
+            variants.append((label, page_load, 100))
+        return rate_table(
+            "Page-load queries (resolve login + unread count), loads/s",
+            measure(variants, rounds),
+            stores.note,
         )
-        created_pg = (admin, name)
-    except sa.exc.OperationalError:
-        note = "PostgreSQL was not reachable; only SQLite was measured."
-    variants: list[Variant] = []
-    for label, url in stores.items():
-        upgrade(url)
-        engine = get_engine(url)
-        with Session(engine) as session:
-            demo.seed_demo(session=session, now=utcnow())
-
-        def page_load(engine: sa.Engine = engine) -> None:
-            for _ in range(100):
-                with Session(engine) as session:
-                    actor = accounts.resolve_login("dana@demo.newym.co.il", session=session)
-                    assert actor is not None
-                    unread_count(actor, session=session)
-
-        variants.append((label, page_load, 100))
-    try:
-        return "Page-load queries (resolve login + unread count), loads/s", measure(variants), note
-    finally:
-        if created_pg is not None:
-            admin, name = created_pg
-            get_engine(stores["PostgreSQL"]).dispose()
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def bench_log_redaction() -> tuple[str, list[tuple[str, float]], str]:
+def bench_log_redaction(rounds: int) -> Table:
     """The cost of scrubbing secrets from every log line."""
     settings = load_settings(SMTP_PASSWORD="bench-smtp-password")  # noqa: S106
     formatter = JsonFormatter()
@@ -120,10 +112,10 @@ def bench_log_redaction() -> tuple[str, list[tuple[str, float]], str]:
         ("JSON line, no redaction", lines(False), 2000),
         ("JSON line, redacted", lines(True), 2000),
     ]
-    return "Structured log lines, lines/s", measure(variants), ""
+    return rate_table("Structured log lines, lines/s", measure(variants, rounds))
 
 
-def bench_token_decryption() -> tuple[str, list[tuple[str, float]], str]:
+def bench_token_decryption(rounds: int) -> Table:
     """Reading a token stored under the newest key vs. the oldest of three (during a rotation)."""
     keys = [Fernet.generate_key().decode() for _ in range(3)]
     newest_only = TokenCipher(keys[:1])
@@ -143,37 +135,42 @@ def bench_token_decryption() -> tuple[str, list[tuple[str, float]], str]:
         ("3 keys, token under the newest", decrypt(rotating, under_newest), 2000),
         ("3 keys, token under the oldest", decrypt(rotating, under_oldest), 2000),
     ]
-    return "Token decryption (MultiFernet), tokens/s", measure(variants), ""
+    return rate_table("Token decryption (MultiFernet), tokens/s", measure(variants, rounds))
 
 
-def render(results: list[tuple[str, list[tuple[str, float]], str]]) -> str:
-    lines = [
-        "# Performance",
-        "",
-        "Written by `make bench` (`python -m bench`). Each table times its variants side by",
-        f"side in one run, interleaved over {ROUNDS} rounds; figures are medians, ratios are to",
-        "the first row.",
-        f"Last run: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}.",
-        "",
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="smaller sizes and fewer rounds; print only"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the report (default: docs/PERFORMANCE.md, or nowhere with --quick)",
+    )
+    args = parser.parse_args(argv)
+    rounds = QUICK_ROUNDS if args.quick else ROUNDS
+    started, load_before = time.perf_counter(), os.getloadavg()[0]
+    tables = [
+        bench_page_load_queries(rounds),
+        bench_log_redaction(rounds),
+        bench_token_decryption(rounds),
     ]
-    for title, rows, note in results:
-        lines += [f"## {title}", "", "| variant | per second | ratio |", "|---|---:|---:|"]
-        base = rows[0][1]
-        lines += [f"| {name} | {rate:,.0f} | {rate / base:.2f} |" for name, rate in rows]
-        if note:
-            lines += ["", note]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def main() -> None:
-    results = [bench_page_load_queries(), bench_log_redaction(), bench_token_decryption()]
-    report = render(results)
-    (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs" / "PERFORMANCE.md").write_text(report, encoding="utf-8")
+    plan = google_calendar.QUICK if args.quick else google_calendar.FULL
+    tables += google_calendar.tables(google_calendar.measure(plan))
+    load = (load_before, os.getloadavg()[0])
+    report = document(tables, rounds=rounds, quick=args.quick, load=load)
+    output = args.output or (None if args.quick else ROOT / "docs" / "PERFORMANCE.md")
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(report, encoding="utf-8")
     print(report)
+    google_calendar.progress(f"done in {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":
     main()
+    # The health page at scale (issue 4, bench/health.py): its tables join the same report.
+    from bench import health
+
+    health.main(sys.argv[1:])

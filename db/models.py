@@ -252,7 +252,11 @@ class SyncRun(SQLModel, table=True):
     """One sync of one trainer's calendar: what triggered it, what it did, how it ended."""
 
     __tablename__ = "sync_runs"
-    __table_args__ = (sa.Index("ix_sync_runs_trainer_started", "trainer_id", "started_at"),)
+    __table_args__ = (
+        sa.Index("ix_sync_runs_trainer_started", "trainer_id", "started_at"),
+        # Health and alerts: each trainer's last good sync and failing streak, by index seeks.
+        sa.Index("ix_sync_runs_trainer_outcome_started", "trainer_id", "outcome", "started_at"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     trainer_id: str = Field(foreign_key="trainers.id", ondelete="CASCADE", max_length=32)
@@ -292,7 +296,7 @@ class IntegrationLog(SQLModel, table=True):
     )
     actor_user_id: str | None = Field(default=None, max_length=32)
     sync_run_id: str | None = Field(
-        default=None, foreign_key="sync_runs.id", ondelete="SET NULL", max_length=32
+        default=None, foreign_key="sync_runs.id", ondelete="SET NULL", index=True, max_length=32
     )
     event: str = Field(max_length=64)
     message: str = Field(default="", sa_type=sa.Text)
@@ -400,3 +404,29 @@ class SyncConflict(SQLModel, table=True):
     winner: str = Field(max_length=16)  # "local" or "google"
     resolved_by: str = Field(default="rule", max_length=16)  # "rule" or "trainer"
     resolved_at: datetime | None = _optional_time()
+
+
+class AlertIncident(SQLModel, table=True):
+    """The current (or last) incident of one alert rule about one subject.
+
+    Its key is the `Notification.incident_key` of every notification about it. One row per key,
+    opened and resolved by compare-and-set updates, is what keeps two workers ticking at once
+    from raising (or resolving) the same incident twice.
+    """
+
+    __tablename__ = "alert_incidents"
+
+    incident_key: str = Field(primary_key=True, max_length=200)
+    rule: str = Field(max_length=32)
+    trainer_id: str | None = Field(
+        default=None, foreign_key="trainers.id", ondelete="CASCADE", index=True, max_length=32
+    )
+    is_open: bool = True
+    opened_at: datetime = _created()
+    #: When the condition was last seen gone while the incident is open (flapping guard).
+    clear_since: datetime | None = _optional_time()
+    resolved_at: datetime | None = _optional_time()
+    #: "alerts" when the alert engine notified; "sync" when the sync engine already had.
+    raised_by: str = Field(default="alerts", max_length=16)
+    occurrences: int = 1
+    detail: str = Field(default="", sa_type=sa.Text)

@@ -137,3 +137,13 @@ def schedule_google_syncs(session: Session, now: datetime) -> None:
 def refresh_expiring_google_tokens(session: Session, now: datetime) -> None:
     for credential_id in jobs.expiring_credentials(session, now):
         refresh_google_token(credential_id)
+
+
+# --- Alerts ---------------------------------------------------------------------------------
+
+
+@on_tick
+def check_alerts(session: Session, now: datetime) -> None:
+    from integrations import alerts
+
+    alerts.check_alerts(session, now)

@@ -2,4 +2,181 @@
 
 from __future__ import annotations
 
-MESSAGES: dict[str, dict[str, str]] = {}
+MESSAGES: dict[str, dict[str, str]] = {
+    "page.health": {"en": "Health", "he": "תקינות"},
+    "health.intro": {
+        "en": "How every integration is doing. Times in {zone}; refreshes every {seconds} s.",
+        "he": "מצב כל האינטגרציות. השעות לפי {zone}; מתעדכן כל {seconds} שניות.",
+    },
+    "health.refreshed": {"en": "Updated at {time}", "he": "עודכן ב-{time}"},
+    # Tiles
+    "health.tile.status": {"en": "Status: {status}", "he": "מצב: {status}"},
+    "health.tile.connected": {"en": "Connected", "he": "מחוברים"},
+    "health.tile.attention": {"en": "Need attention", "he": "דורשים טיפול"},
+    "health.tile.not_connected": {"en": "Not connected", "he": "לא מחוברים"},
+    "health.tile.breakdown": {
+        "en": "Needs reconnecting: {needs_reauth} · error: {error} · "
+        "last sync failed: {failing} · disconnected: {disconnected}",
+        "he": "נדרש חיבור מחדש: {needs_reauth} · שגיאה: {error} · "
+        "הסנכרון האחרון נכשל: {failing} · מנותקים: {disconnected}",
+    },
+    "health.tile.last_sync": {"en": "Last good sync: {when}", "he": "סנכרון תקין אחרון: {when}"},
+    "health.tile.errors": {
+        "en": "Errors in the last 24 hours: {count}",
+        "he": "שגיאות ב-24 השעות האחרונות: {count}",
+    },
+    "health.tile.not_configured": {
+        "en": "Not configured yet: this integration is not built.",
+        "he": "עדיין לא מוגדר: האינטגרציה הזו טרם נבנתה.",
+    },
+    "health.state.connected": {"en": "🟢 Working", "he": "🟢 תקין"},
+    "health.state.error": {"en": "🔴 Errors", "he": "🔴 יש שגיאות"},
+    "health.state.disconnected": {"en": "⚪ Disconnected", "he": "⚪ מנותק"},
+    "health.state.not_configured": {"en": "⚪ Not configured", "he": "⚪ לא מוגדר"},
+    # Alerts
+    "health.alerts": {"en": "Open alerts", "he": "התראות פתוחות"},
+    "health.no_alerts": {"en": "No open alerts.", "he": "אין התראות פתוחות."},
+    "health.alert_line": {
+        "en": "**{rule}**: {trainer}, since {when}",
+        "he": "**{rule}**: {trainer}, מאז {when}",
+    },
+    # Charts
+    "health.window": {"en": "Period", "he": "תקופה"},
+    "health.window.24h": {"en": "24 hours", "he": "24 שעות"},
+    "health.window.48h": {"en": "48 hours", "he": "48 שעות"},
+    "health.window.7d": {"en": "7 days", "he": "7 ימים"},
+    "health.window.30d": {"en": "30 days", "he": "30 יום"},
+    "health.chart.runs": {"en": "Sync runs by outcome", "he": "ריצות סנכרון לפי תוצאה"},
+    "health.chart.kinds": {"en": "Errors by kind", "he": "שגיאות לפי סוג"},
+    "health.chart.duration": {
+        "en": "Sync duration (median and 95th percentile)",
+        "he": "משך הסנכרון (חציון ואחוזון 95)",
+    },
+    "health.chart.requests": {
+        "en": "Google requests and rate-limit hits",
+        "he": "בקשות ל-Google וחריגות ממגבלת הקצב",
+    },
+    "health.chart.channels": {
+        "en": "Realtime channels expiring in the next 7 days",
+        "he": "ערוצי זמן אמת שפגים בשבעת הימים הקרובים",
+    },
+    "health.chart.freshness": {
+        "en": "Hours since each trainer's last good sync (longest first)",
+        "he": "שעות מאז הסנכרון התקין האחרון של כל מאמן (הארוך ביותר קודם)",
+    },
+    "health.axis.time": {"en": "Time", "he": "זמן"},
+    "health.axis.day": {"en": "Day", "he": "יום"},
+    "health.axis.runs": {"en": "Runs", "he": "ריצות"},
+    "health.axis.errors": {"en": "Failed runs", "he": "ריצות שנכשלו"},
+    "health.axis.seconds": {"en": "Seconds", "he": "שניות"},
+    "health.axis.requests": {"en": "Requests", "he": "בקשות"},
+    "health.axis.rate_limited": {"en": "Rate-limit hits", "he": "חריגות קצב"},
+    "health.axis.channels": {"en": "Channels", "he": "ערוצים"},
+    "health.axis.hours": {"en": "Hours", "he": "שעות"},
+    "health.axis.expired": {"en": "Expired", "he": "פגו"},
+    "health.series.p50": {"en": "Median (p50)", "he": "חציון (p50)"},
+    "health.series.p95": {"en": "95th percentile (p95)", "he": "אחוזון 95 (p95)"},
+    "health.series.expired": {"en": "Already expired", "he": "כבר פגו"},
+    "health.series.expiring": {"en": "Expiring", "he": "יפוגו"},
+    "health.no_runs": {
+        "en": "No sync runs in this period.",
+        "he": "אין ריצות סנכרון בתקופה הזו.",
+    },
+    "health.no_errors": {"en": "No failed runs in this period.", "he": "אין כשלונות בתקופה הזו."},
+    "health.no_channels": {
+        "en": "No realtime channel expires in the next 7 days.",
+        "he": "אף ערוץ זמן אמת לא יפוג בשבעת הימים הקרובים.",
+    },
+    "health.no_trainers": {
+        "en": "No trainer has connected Google Calendar yet.",
+        "he": "אף מאמן עדיין לא חיבר את יומן Google.",
+    },
+    "health.never": {"en": "never", "he": "אף פעם"},
+    "health.kind.rate_limited": {"en": "Rate limited", "he": "מגבלת קצב"},
+    "health.kind.transient": {"en": "Temporary failure", "he": "תקלה זמנית"},
+    "health.kind.quota_exceeded": {"en": "Daily quota used up", "he": "המכסה היומית נוצלה"},
+    "health.kind.needs_reauth": {"en": "Needs reconnecting", "he": "נדרש חיבור מחדש"},
+    "health.kind.forbidden": {"en": "Not permitted", "he": "אין הרשאה"},
+    "health.kind.not_found": {"en": "Not found", "he": "לא נמצא"},
+    "health.kind.gone": {"en": "Gone (full sync needed)", "he": "לא קיים (נדרש סנכרון מלא)"},
+    "health.kind.conflict": {"en": "Conflict", "he": "התנגשות"},
+    "health.kind.precondition_failed": {"en": "Changed meanwhile", "he": "השתנה בינתיים"},
+    "health.kind.invalid": {"en": "Refused request", "he": "בקשה שנדחתה"},
+    "health.kind.interrupted": {"en": "Interrupted", "he": "נקטע באמצע"},
+    "health.kind.unknown": {"en": "Unknown", "he": "לא ידוע"},
+    # Per-trainer and channel tables
+    "health.trainers_table": {"en": "Every trainer", "he": "כל המאמנים"},
+    "health.channels_table": {"en": "Channels expiring soonest", "he": "הערוצים שיפוגו ראשונים"},
+    "health.col.trainer": {"en": "Trainer", "he": "מאמן/ת"},
+    "health.col.status": {"en": "Connection", "he": "חיבור"},
+    "health.col.frequency": {"en": "Frequency", "he": "תדירות"},
+    "health.col.last_good": {"en": "Last good sync", "he": "סנכרון תקין אחרון"},
+    "health.col.hours_since": {"en": "Hours since", "he": "שעות מאז"},
+    "health.col.failures": {"en": "Failures in a row", "he": "כשלונות ברצף"},
+    "health.col.zone": {"en": "Time zone", "he": "אזור זמן"},
+    "health.col.calendar": {"en": "Calendar", "he": "יומן"},
+    "health.col.expires": {"en": "Expires", "he": "פג ב-"},
+    "health.col.last_message": {"en": "Last message", "he": "הודעה אחרונה"},
+    "health.frequency.realtime": {"en": "Realtime", "he": "זמן אמת"},
+    "health.frequency.hourly": {"en": "Hourly", "he": "כל שעה"},
+    "health.frequency.daily": {"en": "Daily", "he": "פעם ביום"},
+    # Error log
+    "health.log": {"en": "Error log", "he": "יומן שגיאות"},
+    "health.filter.levels": {"en": "Levels", "he": "רמות"},
+    "health.filter.integration": {"en": "Integration", "he": "אינטגרציה"},
+    "health.filter.trainer": {"en": "Trainer", "he": "מאמן/ת"},
+    "health.filter.dates": {"en": "Dates", "he": "תאריכים"},
+    "health.filter.text": {"en": "Text contains", "he": "הטקסט מכיל"},
+    "health.filter.all": {"en": "All", "he": "הכול"},
+    "health.filter.page": {"en": "Page", "he": "עמוד"},
+    "health.level.error": {"en": "Error", "he": "שגיאה"},
+    "health.level.warning": {"en": "Warning", "he": "אזהרה"},
+    "health.level.info": {"en": "Information", "he": "מידע"},
+    "health.log.count": {
+        "en": "{total} entries · page {page} of {pages}",
+        "he": "{total} רשומות · עמוד {page} מתוך {pages}",
+    },
+    "health.log.empty": {
+        "en": "Nothing matches these filters.",
+        "he": "אין רשומות שמתאימות לסינון.",
+    },
+    "health.col.when": {"en": "When", "he": "מתי"},
+    "health.col.level": {"en": "Level", "he": "רמה"},
+    "health.col.integration": {"en": "Integration", "he": "אינטגרציה"},
+    "health.col.event": {"en": "Event", "he": "אירוע"},
+    "health.col.message": {"en": "Message", "he": "הודעה"},
+    "health.col.run": {"en": "Sync run", "he": "ריצת סנכרון"},
+    "health.csv": {"en": "Download as CSV", "he": "הורדה כ-CSV"},
+    "health.csv.help": {
+        "en": "Every entry matching the filters (up to {limit}), times in {zone}.",
+        "he": "כל הרשומות שמתאימות לסינון (עד {limit}), השעות לפי {zone}.",
+    },
+    # Drill-down
+    "health.drill": {"en": "Open a sync run", "he": "פתיחת ריצת סנכרון"},
+    "health.drill.none": {"en": "—", "he": "—"},
+    "health.drill.no_runs": {
+        "en": "No entry on this page belongs to a sync run.",
+        "he": "אף רשומה בעמוד הזה אינה שייכת לריצת סנכרון.",
+    },
+    "health.run.title": {
+        "en": "Sync run of {trainer}, {when}",
+        "he": "ריצת הסנכרון של {trainer}, {when}",
+    },
+    "health.run.outcome": {"en": "Outcome", "he": "תוצאה"},
+    "health.run.duration": {"en": "Duration", "he": "משך"},
+    "health.run.requests": {"en": "Google requests", "he": "בקשות ל-Google"},
+    "health.run.rate_limited": {"en": "Rate-limit hits", "he": "חריגות קצב"},
+    "health.run.error": {"en": "Error ({kind}): {error}", "he": "שגיאה ({kind}): {error}"},
+    "health.run.counts": {
+        "en": "Fetched {fetched}, created {created}, updated {updated}, deleted {deleted}, "
+        "pushed {pushed}, conflicts {conflicts}; trigger: {trigger}, calendar: {calendar}",
+        "he": "נקראו {fetched}, נוצרו {created}, עודכנו {updated}, נמחקו {deleted}, "
+        "נשלחו {pushed}, התנגשויות {conflicts}; הפעלה: {trigger}, יומן: {calendar}",
+    },
+    "health.run.log": {"en": "Log lines of this run", "he": "שורות היומן של הריצה"},
+    "health.run.no_log": {"en": "This run wrote no log lines.", "he": "הריצה לא כתבה שורות ביומן."},
+    "health.run.gone": {
+        "en": "This run no longer exists.",
+        "he": "הריצה הזו כבר לא קיימת.",
+    },
+}

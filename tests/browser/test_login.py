@@ -21,14 +21,22 @@ ALL_PAGES = (
     "google_connection",
     "sync_settings",
     "trainers",
+    "events",
     "manual_sync",
     "users",
+    "health",
     "notifications",
 )
 PAGES_BY_ROLE = {
-    Role.TRAINER: ("my_integrations", "google_connection", "sync_settings", "notifications"),
-    Role.STAFF: ("trainers", "manual_sync", "notifications"),
-    Role.MANAGER: ("trainers", "manual_sync", "users", "notifications"),
+    Role.TRAINER: (
+        "my_integrations",
+        "google_connection",
+        "sync_settings",
+        "events",
+        "notifications",
+    ),
+    Role.STAFF: ("trainers", "events", "manual_sync", "notifications"),
+    Role.MANAGER: ("trainers", "events", "manual_sync", "users", "health", "notifications"),
 }
 
 
@@ -76,6 +84,10 @@ def test_each_role_logs_in_and_sees_only_its_pages(
     expect_logged_in_as(page, role, "en")
     wait_until_idle(page)
     page.screenshot(path=SCREENSHOTS / f"{role.value}-en.png")
+
+    # The choice is saved for the next login: leave the stack's people in Hebrew, as found.
+    languages.get_by_role("radio", name="עברית").click()
+    expect_logged_in_as(page, role, "he")
 
 
 def test_an_email_that_was_never_invited_sees_the_not_invited_page(

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "oauth_states",
     "calendar_sync_states",
     "sync_conflicts",
+    "alert_incidents",
 }
 
 

@@ -14,8 +14,10 @@ PAGE_FILES = {
     "google_connection": "pages/google_connection.py",
     "sync_settings": "pages/sync_settings.py",
     "trainers": "pages/trainers.py",
+    "events": "pages/events.py",
     "manual_sync": "pages/manual_sync.py",
     "users": "pages/users.py",
+    "health": "pages/health.py",
     "notifications": "pages/notifications.py",
 }
 TITLES = {
@@ -23,14 +25,22 @@ TITLES = {
     "google_connection": "Google connection",
     "sync_settings": "Sync settings",
     "trainers": "Trainers",
+    "events": "Events",
     "manual_sync": "Manual sync",
     "users": "Users",
+    "health": "Health",
     "notifications": "Notifications",
 }
 ALLOWED = {
-    "trainer": {"my_integrations", "google_connection", "sync_settings", "notifications"},
-    "staff": {"trainers", "manual_sync", "notifications"},
-    "manager": {"trainers", "manual_sync", "users", "notifications"},
+    "trainer": {
+        "my_integrations",
+        "google_connection",
+        "sync_settings",
+        "events",
+        "notifications",
+    },
+    "staff": {"trainers", "events", "manual_sync", "notifications"},
+    "manager": {"trainers", "events", "manual_sync", "users", "health", "notifications"},
 }
 HOME = {"trainer": "my_integrations", "staff": "trainers", "manager": "trainers"}
 

@@ -1,0 +1,215 @@
+"""Google push notifications fired at the real api process (`python -m integrations api`, uvicorn)
+on a loopback port, a fixed number of them, a fixed number at a time."""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from bench.google_world import World
+from integrations.core.queue import make_huey
+from integrations.google_calendar.channels import WEBHOOK_PATH
+
+STARTUP_SECONDS = 30
+RESOURCE_URI = "https://www.googleapis.com/calendar/v3/calendars/primary/events?alt=json"
+
+
+def free_loopback_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ApiProcess:
+    base_url: str
+    pid: int
+
+    def cpu_seconds(self) -> float | None:
+        """User and system CPU time the process has used so far (Linux), else None."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def api_process(world: World, port: int, log_path: Path) -> Iterator[ApiProcess]:
+    """The product's api process on 127.0.0.1:`port` over this world's store; stopped after."""
+    environment = world.environment() | {"API_PORT": str(port), "LOG_LEVEL": "WARNING"}
+    base_url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "integrations", "api", "--host", "127.0.0.1"],
+            env=environment,
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"the api process exited; see {log_path}")
+                try:
+                    if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the api process did not answer; see {log_path}")
+                time.sleep(0.1)
+            yield ApiProcess(base_url, process.pid)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What Google knows of one push channel: enough to sign a notification as it would."""
+
+    channel_id: str
+    token: str
+    resource_id: str | None
+    trainer_id: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    deliveries: int
+    concurrency: int
+    seconds: float
+    latencies_ms: list[float]
+    outcomes: Counter[str]
+    #: CPU seconds the api process used during the burst (None where it cannot be read).
+    server_cpu_seconds: float | None
+    #: CPU seconds this process (the load generator, with the idle emulator) used.
+    client_cpu_seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.deliveries / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.latencies_ms)
+
+
+def fire(
+    api: ApiProcess, channels: list[Channel], *, deliveries: int, concurrency: int
+) -> LoadResult:
+    """`deliveries` `exists` notifications spread over `channels`, `concurrency` in flight.
+
+    Each of `concurrency` threads keeps one connection open and sends the next notification when
+    its last is answered. Each channel numbers its messages upwards, as Google does; with many in
+    flight some arrive after a later one, and the endpoint rightly drops those as stale. The
+    standard library's http.client, because an async httpx client cost more CPU per request than
+    the server it measured, on a machine where both share two cores.
+    """
+    numbers = {channel.channel_id: itertools.count(2) for channel in channels}  # 1 was `sync`
+    plan = iter([channels[index % len(channels)] for index in range(deliveries)])
+    address = urlsplit(api.base_url)
+    start_together = threading.Barrier(concurrency + 1)
+    per_worker: list[tuple[list[float], Counter[str]]] = []
+
+    def worker() -> None:
+        latencies: list[float] = []
+        outcomes: Counter[str] = Counter()
+        per_worker.append((latencies, outcomes))
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        start_together.wait()
+        for channel in plan:  # shared: each delivery is taken by one worker, once
+            headers = {
+                "X-Goog-Channel-ID": channel.channel_id,
+                "X-Goog-Channel-Token": channel.token,
+                "X-Goog-Resource-State": "exists",
+                "X-Goog-Message-Number": str(next(numbers[channel.channel_id])),
+                "X-Goog-Resource-URI": RESOURCE_URI,
+                "Content-Length": "0",
+            }
+            if channel.resource_id:
+                headers["X-Goog-Resource-ID"] = channel.resource_id
+            started = time.perf_counter()
+            try:
+                connection.request("POST", WEBHOOK_PATH, headers=headers)
+                answer = connection.getresponse()
+                answer.read()
+            except (OSError, http.client.HTTPException) as failure:
+                outcomes[f"error: {type(failure).__name__}"] += 1
+                connection.close()  # reconnects on the next request
+                continue
+            latencies.append((time.perf_counter() - started) * 1000)
+            outcomes[answer.getheader("X-Outcome") or f"HTTP {answer.status}"] += 1
+        connection.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    server_before, client_before = api.cpu_seconds(), time.process_time()
+    start_together.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    server_after, client_after = api.cpu_seconds(), time.process_time()
+    server_cpu = (
+        server_after - server_before
+        if server_before is not None and server_after is not None
+        else None
+    )
+    outcomes: Counter[str] = Counter()
+    for _, counted in per_worker:
+        outcomes.update(counted)
+    return LoadResult(
+        deliveries,
+        concurrency,
+        seconds,
+        [latency for latencies, _ in per_worker for latency in latencies],
+        outcomes,
+        server_cpu,
+        client_after - client_before,
+    )
+
+
+def queued_syncs(world: World, trainer_ids: list[str]) -> tuple[Counter[str], int]:
+    """Sync tasks waiting in the queue, by trainer; and how many trainers hold a pending mark."""
+    # Imported here: the module builds its queue from the settings the moment it is imported.
+    from integrations.worker import SYNC_PENDING_KEY
+
+    huey = make_huey(world.settings)
+    waiting: Counter[str] = Counter()
+    for raw in huey.storage.enqueued_items():
+        message = huey.serializer.deserialize(raw)
+        if message.name.endswith("sync_trainer") and message.args:
+            waiting[str(message.args[0])] += 1
+    marked = sum(
+        1
+        for trainer_id in trainer_ids
+        if huey.storage.has_data_for_key(SYNC_PENDING_KEY.format(trainer_id=trainer_id))
+    )
+    return waiting, marked
