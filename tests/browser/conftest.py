@@ -49,7 +49,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
-def browser(stack: Stack) -> Iterator[Browser]:
+def browser() -> Iterator[Browser]:
+    """One Chromium for every browser test: Playwright's sync API allows one driver at a time."""
+    need(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
     expect.set_options(timeout=UI_TIMEOUT_MS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(

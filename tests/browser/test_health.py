@@ -10,7 +10,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 from sqlmodel import Session, select
 
 from db.engine import get_engine
@@ -26,7 +26,6 @@ from db.models import (
 from integrations import alerts
 from tests.browser.conftest import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     LOCAL_HOSTS,
     SCREENSHOTS,
     UI_TIMEOUT_MS,
@@ -49,16 +48,9 @@ def health_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="module")
-def chromium(health_stack: Stack) -> Iterator[Browser]:
-    expect.set_options(timeout=UI_TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium(browser: Browser, health_stack: Stack) -> Browser:
+    """The session's one Chromium (a second sync Playwright driver cannot start beside it)."""
+    return browser
 
 
 @pytest.fixture
