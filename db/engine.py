@@ -36,7 +36,16 @@ def _make_engine(url: str) -> Engine:
         )
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # No server-side prepared statements: after five runs psycopg prepares a statement, and
+    # PostgreSQL's generic plan for "google_event_id IN (2,500 ids)" is a hundred times slower
+    # than the custom one (measured in `make bench`).
+    return sa.create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"prepare_threshold": None},
+    )
 
 
 @lru_cache(maxsize=8)
