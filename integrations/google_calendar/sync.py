@@ -723,10 +723,20 @@ def _settle(
         return
     kind = classify(error).kind
     if action == "insert" and kind is ErrorKind.CONFLICT:
-        # 409 duplicate: our id is already there (an earlier insert whose answer was lost).
-        remote = GoogleEvent(
-            context.execute(context.service.events().get(calendarId=calendar_id, eventId=event.id))
-        )
+        # 409 duplicate: our id is already there: an earlier insert whose answer was lost, or
+        # our event deleted in Google (a deleted event keeps its id) while the session changed
+        # here later. That one is brought back with our version, not linked as it lies.
+        api = context.service.events()
+        remote = GoogleEvent(context.execute(api.get(calendarId=calendar_id, eventId=event.id)))
+        if remote.is_cancelled:
+            body = google_body(event) | {"status": "confirmed"}
+            remote = GoogleEvent(
+                context.execute(
+                    api.patch(
+                        calendarId=calendar_id, eventId=event.id, body=body, sendUpdates="none"
+                    )
+                )
+            )
         event.google_event_id = remote.id
         event.google_calendar_id = calendar_id
         event.google_etag = remote.etag
@@ -752,7 +762,10 @@ def _settle(
     elif kind in (ErrorKind.QUOTA_EXCEEDED, ErrorKind.NEEDS_REAUTH):
         raise SyncAborted(kind, _describe(error))
     else:
-        event.sync_state = SyncState.ERROR
+        # Still failing after the retries (5xx, 429, ...), it stays pending and the next run
+        # tries again; only an error that would fail the same way every time marks it.
+        if not classify(error).retryable:
+            event.sync_state = SyncState.ERROR
         audit.record(
             session,
             "push_failed",
