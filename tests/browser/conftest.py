@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -63,10 +64,10 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
+@contextmanager
+def local_context(browser: Browser, height: int = 900) -> Iterator[BrowserContext]:
     """A fresh profile that can reach only this machine (no web fonts, no telemetry)."""
-    fresh = browser.new_context(viewport={"width": 1400, "height": 900})
+    fresh = browser.new_context(viewport={"width": 1400, "height": height})
     fresh.set_default_timeout(UI_TIMEOUT_MS)
 
     def only_local(route: Route) -> None:
@@ -80,6 +81,12 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
         yield fresh
     finally:
         fresh.close()
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    with local_context(browser) as fresh:
+        yield fresh
 
 
 def log_in(

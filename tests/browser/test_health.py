@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlmodel import Session, select
 
 from db.engine import get_engine
@@ -26,10 +25,9 @@ from db.models import (
 from integrations import alerts
 from tests.browser.conftest import (
     CHROMIUM,
-    LOCAL_HOSTS,
     SCREENSHOTS,
-    UI_TIMEOUT_MS,
     demo_email,
+    local_context,
     log_in,
     text,
 )
@@ -55,21 +53,9 @@ def chromium(browser: Browser, health_stack: Stack) -> Browser:
 
 @pytest.fixture
 def tall_context(chromium: Browser) -> Iterator[BrowserContext]:
-    """Tall enough for the whole page in one screenshot; reaches only this machine."""
-    fresh = chromium.new_context(viewport={"width": 1400, "height": 2700})
-    fresh.set_default_timeout(UI_TIMEOUT_MS)
-
-    def only_local(route: Route) -> None:
-        if urlsplit(route.request.url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            route.abort()
-
-    fresh.route("**/*", only_local)
-    try:
+    """Tall enough for the whole page in one screenshot."""
+    with local_context(chromium, height=2700) as fresh:
         yield fresh
-    finally:
-        fresh.close()
 
 
 def seed_health(stack: Stack) -> None:
