@@ -11,6 +11,8 @@ import hashlib
 import logging
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -81,12 +83,25 @@ def _hash_state(state: str) -> str:
     return hashlib.sha256(state.encode("utf-8")).hexdigest()
 
 
+@contextmanager
+def _relaxed_scope_check() -> Iterator[None]:
+    """We compare granted scopes ourselves, to name the one the trainer unticked; oauthlib would
+    raise instead. Set only around the exchange, so the rest of the process keeps the default."""
+    previous = os.environ.get("OAUTHLIB_RELAX_TOKEN_SCOPE")
+    os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"  # noqa: S105 - a switch, not a secret
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("OAUTHLIB_RELAX_TOKEN_SCOPE", None)
+        else:
+            os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = previous
+
+
 def _flow(settings: Settings, **kwargs: Any) -> Flow:
     # oauthlib refuses plain http unless told; only the loopback emulator is ever plain http.
     if settings.uses_loopback_http:
         os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
-    # We compare granted scopes ourselves, to name the one the trainer unticked.
-    os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"  # noqa: S105 - a switch, not a secret
     client_config = {
         "web": {
             "client_id": settings.google_client_id,
@@ -207,7 +222,8 @@ def handle_google_oauth_callback(
         settings, state=state, code_verifier=cipher.decrypt(pending.code_verifier_encrypted)
     )
     try:
-        token = dict(flow.fetch_token(code=code))
+        with _relaxed_scope_check():
+            token = dict(flow.fetch_token(code=code))
     except (OAuth2Error, ValueError) as failure:
         raise ConsentError("exchange_failed", f"Google refused the sign-in: {failure}") from None
     finally:
