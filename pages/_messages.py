@@ -223,15 +223,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "הסנכרון התחיל; התוצאה תופיע בדף זה.",
     },
     "google.sync_already_queued": {"en": "A sync is already on its way.", "he": "סנכרון כבר בדרך."},
-    # Booking
-    "book.title": {"en": "Book a session", "he": "קביעת אימון"},
-    "book.what": {"en": "Session", "he": "אימון"},
-    "book.default_title": {"en": "Personal training", "he": "אימון אישי"},
-    "book.day": {"en": "Day", "he": "יום"},
-    "book.time": {"en": "Starts at", "he": "שעת התחלה"},
-    "book.minutes": {"en": "Minutes", "he": "דקות"},
-    "book.submit": {"en": "Book", "he": "קביעה"},
-    "book.saved": {"en": "Session booked.", "he": "האימון נקבע."},
     # Errors
     "error.denied": {"en": "You may not do that.", "he": "אין לך הרשאה לפעולה זו."},
     "error.not_found": {"en": "It no longer exists.", "he": "הפריט כבר אינו קיים."},

@@ -20,7 +20,7 @@ from integrations.google_calendar.service import (
     google_status,
     request_sync,
 )
-from pages._shell import local_time, outcome_label, require, status_label, t
+from pages._shell import display_zone, local_time, outcome_label, require, status_label, t
 
 actor = require(Capability.MANAGE_TRAINER)
 trainer_id = actor.trainer_id
@@ -61,7 +61,7 @@ if flash:
     (st.success if kind == "success" else st.error)(message)
 
 status = google_status(actor, trainer_id)
-zone = "Asia/Jerusalem"
+zone = display_zone()
 
 if status.status == "needs_reauth":
     st.warning(t("google.needs_reauth"), icon="⚠️")
