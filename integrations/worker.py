@@ -116,15 +116,21 @@ def sync_trainer(trainer_id: str, trigger: str) -> dict[str, Any] | None:
     huey.get(SYNC_PENDING_KEY.format(trainer_id=trainer_id))
     try:
         with huey.lock_task(f"google-sync:{trainer_id}"):
-            return jobs.run_sync(trainer_id, SyncTrigger(trigger))
+            result = jobs.run_sync(trainer_id, SyncTrigger(trigger))
     except TaskLockedException:
         enqueue_sync(trainer_id, SyncTrigger(trigger), delay=5)
         return None
+    if result["outcome"] == "failed":
+        evaluate_alerts()
+    return result
 
 
 @huey.task()
 def refresh_google_token(credential_id: str) -> bool:
-    return jobs.refresh_token(credential_id)
+    refreshed = jobs.refresh_token(credential_id)
+    if not refreshed:
+        evaluate_alerts()
+    return refreshed
 
 
 @on_tick
@@ -147,3 +153,14 @@ def check_alerts(session: Session, now: datetime) -> None:
     from integrations import alerts
 
     alerts.check_alerts(session, now)
+
+
+@huey.task()
+def evaluate_alerts() -> dict[str, list[str]]:
+    """Right after a failure, so that a connection needing its trainer is an alert at once rather
+    than at the next tick; the rules' own grace periods still apply."""
+    from integrations import alerts
+
+    with open_session() as session:
+        report = alerts.check_alerts(session)
+    return {"raised": report.raised, "adopted": report.adopted, "resolved": report.resolved}

@@ -9,6 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from db.models import (
+    AlertIncident,
     ConnectionStatus,
     IntegrationCredential,
     Notification,
@@ -144,3 +145,35 @@ def test_the_queued_sync_runs_through_the_worker_and_a_second_request_waits(
     assert [e.title for e in trainer.local()] == ["From Google"]
     assert worker.enqueue_sync(trainer.id, SyncTrigger.MANUAL)  # the run took it off "waiting"
     huey.flush()
+
+
+def test_a_sync_that_finds_access_revoked_raises_the_alert_at_once(trainer: Trainer) -> None:
+    """The manager learns of it from the health page's open alerts without waiting for a tick."""
+    huey = worker.huey
+    huey.flush()
+    trainer.world.control(
+        "POST",
+        "/_emulator/faults",
+        json={"kind": "error", "status": 401, "reason": "authError", "times": 5},
+    )
+    assert worker.enqueue_sync(trainer.id, SyncTrigger.MANUAL)
+    result = huey.execute(huey.dequeue())
+    assert result is not None and result["outcome"] == "failed", result
+    follow_up = huey.dequeue()
+    assert follow_up is not None and follow_up.name.endswith("evaluate_alerts")
+    report = huey.execute(follow_up)
+    assert report == {"raised": [], "adopted": [f"needs_reauth:{trainer.id}"], "resolved": []}
+    trainer.session.expire_all()
+    incident = trainer.session.get(AlertIncident, f"needs_reauth:{trainer.id}")
+    assert incident is not None and incident.is_open
+    assert huey.dequeue() is None  # nothing else queued: no retry loop against a dead grant
+    huey.flush()
+
+
+def test_a_successful_sync_queues_no_alert_evaluation(trainer: Trainer) -> None:
+    huey = worker.huey
+    huey.flush()
+    assert worker.enqueue_sync(trainer.id, SyncTrigger.MANUAL)
+    result = huey.execute(huey.dequeue())
+    assert result is not None and result["outcome"] == "success", result
+    assert huey.dequeue() is None

@@ -1,0 +1,147 @@
+"""A fault injected in Google reaches the manager as an alert, in English, in the real app.
+
+Yossi connects Google; then Google starts refusing his access (an injected 401, as when a person
+removes the app's access in their Google account). The manager syncs him by hand, sees the run
+fail, finds the alert on the health page and in the notifications; Yossi sees the Reconnect banner
+and reconnects. Screenshots: google-connection-en, manual-sync-en, health-alert-en.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from db.models import Role
+from integrations.demo import DEMO_PEOPLE
+from tests.browser.conftest import (
+    SCREENSHOTS,
+    demo_email,
+    local_context,
+    log_in,
+    text,
+    wait_until_idle,
+)
+from tests.stack import Stack
+
+pytestmark = pytest.mark.browser
+
+YOSSI = next(p for p in DEMO_PEOPLE if p.email.startswith("yossi@"))
+
+
+def in_english(page: Page) -> None:
+    page.get_by_test_id("stSidebar").get_by_role("radiogroup").get_by_role(
+        "radio", name="English"
+    ).click()
+    expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", "ltr")
+
+
+def open_page(page: Page, key: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_text(text(f"page.{key}", "en"), exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(text(f"page.{key}", "en"))
+    settled(page)
+
+
+def settled(page: Page) -> None:
+    """The script has finished its run (some tables here may rightly be empty)."""
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+
+
+def through_consent(page: Page, stack: Stack, button: str) -> None:
+    page.get_by_role("button", name=text(button, "en")).click()
+    expect(page).to_have_url(re.compile("^" + re.escape(stack.emulator_url) + "/o/oauth2/"))
+    page.get_by_role("button", name=YOSSI.email).click()
+    expect(page).to_have_url(re.compile(re.escape(stack.public_url) + "/google_connection"))
+    connected = text("google.connected_as", "en").split("{")[0].strip()
+    expect(page.get_by_text(connected)).to_be_visible()
+
+
+@pytest.fixture
+def faults(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.emulator_url, timeout=10) as control:
+        yield control
+        control.delete("/_emulator/faults").raise_for_status()
+
+
+def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
+    stack: Stack, browser: Browser, faults: httpx.Client
+) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with local_context(browser) as yossis, local_context(browser, height=1100) as managers:
+        trainer = yossis.new_page()
+        log_in(trainer, stack, account=YOSSI.email)
+        in_english(trainer)
+        open_page(trainer, "google_connection")
+        through_consent(trainer, stack, "google.connect")
+        # The first sync runs by itself; the card shows its outcome once it is done.
+        success = f"({text('outcome.success', 'en')})"
+        for _ in range(30):
+            if trainer.get_by_text(success).count():
+                break
+            trainer.wait_for_timeout(1000)
+            trainer.reload()
+            wait_until_idle(trainer)
+        expect(trainer.get_by_text(success)).to_be_visible()
+        trainer.screenshot(path=SCREENSHOTS / "google-connection-en.png")
+
+        # Google stops accepting Yossi's access token, refreshed or not.
+        faults.post(
+            "/_emulator/faults",
+            json={
+                "kind": "error",
+                "status": 401,
+                "reason": "authError",
+                "times": 5,
+                "email": YOSSI.email,
+            },
+        ).raise_for_status()
+
+        manager = managers.new_page()
+        log_in(manager, stack, account=demo_email(Role.MANAGER))
+        in_english(manager)
+        open_page(manager, "manual_sync")
+        manager.get_by_text(text("manual.all", "en"), exact=True).click()
+        picker = manager.get_by_test_id("stMultiSelect")
+        picker.click()
+        manager.get_by_role("option", name=re.compile(re.escape(YOSSI.name))).click()
+        manager.keyboard.press("Escape")
+        manager.get_by_role("button", name=text("manual.start", "en")).click()
+        finished = text("manual.finished", "en").split("{")[0].strip()
+        expect(manager.get_by_text(finished)).to_be_visible(timeout=60_000)
+        expect(
+            manager.get_by_test_id("stDataFrame").locator("[role=gridcell]", has_text="Failed")
+        ).to_be_attached()
+        expect(
+            manager.get_by_role("button", name=text("manual.retry", "en").format(count=1))
+        ).to_be_visible()
+        wait_until_idle(manager)
+        manager.screenshot(path=SCREENSHOTS / "manual-sync-en.png")
+
+        # The health page lists the open alert; the notifications say it too.
+        alert = manager.get_by_text(f"{text('alert.rule.needs_reauth', 'en')}: {YOSSI.name}")
+        open_page(manager, "health")
+        for _ in range(20):
+            if alert.count():
+                break
+            manager.wait_for_timeout(1000)
+            manager.reload()
+            settled(manager)
+        expect(alert).to_be_visible()
+        manager.screenshot(path=SCREENSHOTS / "health-alert-en.png")
+        expect(manager.get_by_test_id("stSidebar")).not_to_contain_text(
+            text("shell.no_unread", "en")
+        )
+        open_page(manager, "notifications")
+        expect(manager.get_by_test_id("stMain")).to_contain_text(YOSSI.name)
+
+        # Yossi is asked to reconnect, and does.
+        trainer.reload()
+        settled(trainer)
+        expect(trainer.get_by_text(text("google.needs_reauth", "en"))).to_be_visible()
+        faults.delete("/_emulator/faults").raise_for_status()
+        through_consent(trainer, stack, "google.reconnect")
+        expect(trainer.get_by_text(text("google.needs_reauth", "en"))).to_have_count(0)
