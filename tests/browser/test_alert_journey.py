@@ -33,10 +33,15 @@ YOSSI = next(p for p in DEMO_PEOPLE if p.email.startswith("yossi@"))
 
 
 def in_english(page: Page) -> None:
+    choose_language(page, "English", "ltr")
+
+
+def choose_language(page: Page, name: str, direction: str) -> None:
+    """The choice is saved for the person's next login."""
     page.get_by_test_id("stSidebar").get_by_role("radiogroup").get_by_role(
-        "radio", name="English"
+        "radio", name=name
     ).click()
-    expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", "ltr")
+    expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", direction)
 
 
 def open_page(page: Page, key: str) -> None:
@@ -145,3 +150,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
         faults.delete("/_emulator/faults").raise_for_status()
         through_consent(trainer, stack, "google.reconnect")
         expect(trainer.get_by_text(text("google.needs_reauth", "en"))).to_have_count(0)
+
+        # Leave the stack's people in Hebrew, as the other journeys expect to find them.
+        choose_language(trainer, "עברית", "rtl")
+        choose_language(manager, "עברית", "rtl")

@@ -101,3 +101,11 @@ def test_an_email_that_was_never_invited_sees_the_not_invited_page(
     expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(0)
     wait_until_idle(page)
     page.screenshot(path=SCREENSHOTS / "not-invited-he.png")
+
+    page.get_by_test_id("stSidebar").get_by_role("radiogroup").get_by_role(
+        "radio", name="English"
+    ).click()
+    expect(page.get_by_role("heading", name=text("not_invited.heading", "en"))).to_be_visible()
+    expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", "ltr")
+    wait_until_idle(page)
+    page.screenshot(path=SCREENSHOTS / "not-invited-en.png")
