@@ -170,7 +170,8 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-    # The health page at scale (issue 4, bench/health.py): its tables join the same report.
-    from bench import health
+    # The Health, Events and Trainers pages at scale (issue 4, bench/dashboard.py): their tables
+    # join the same report.
+    from bench import dashboard
 
-    health.main(sys.argv[1:])
+    dashboard.main(sys.argv[1:])

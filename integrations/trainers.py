@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -23,6 +23,8 @@ from integrations.core.access import Actor, Capability
 from integrations.core.errors import NotFound
 
 NOT_CONNECTED = "not_connected"
+#: "Upcoming" on a trainer's home page and in the trainers' overview: the next week.
+UPCOMING_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,86 +41,94 @@ class TrainerOverview:
     upcoming_sessions: int
 
 
-def list_trainer_overviews(actor: Actor, *, session: Session) -> list[TrainerOverview]:
-    """Every trainer the actor may see, in one query (aggregates in SQL, not in Python)."""
+def list_trainer_overviews(
+    actor: Actor, *, session: Session, now: datetime | None = None
+) -> list[TrainerOverview]:
+    """Every trainer the actor may see, in one query.
+
+    Each count and the latest run are correlated subqueries that seek an index per trainer
+    (clients by trainer; sessions by (trainer, start) within the next `UPCOMING_DAYS`; runs by
+    (trainer, started_at) backwards, first row only), so the cost grows with the trainers shown,
+    not with the events and runs stored.
+    """
     actor.require(Capability.VIEW_TRAINER, actor.trainer_id)
-    now = utcnow()
+    now = now or utcnow()
     clients = (
-        select(Client.trainer_id, sa.func.count().label("n"))
-        .group_by(col(Client.trainer_id))
-        .subquery()
+        sa.select(sa.func.count())
+        .where(col(Client.trainer_id) == col(Trainer.id))
+        .scalar_subquery()
     )
     upcoming = (
-        select(CalendarEvent.trainer_id, sa.func.count().label("n"))
-        .where(CalendarEvent.start_at >= now, col(CalendarEvent.deleted_at).is_(None))
-        .group_by(col(CalendarEvent.trainer_id))
-        .subquery()
-    )
-    latest_run = (
-        select(
-            SyncRun.trainer_id,
-            SyncRun.started_at,
-            SyncRun.outcome,
-            sa.func.row_number()
-            .over(partition_by=SyncRun.trainer_id, order_by=col(SyncRun.started_at).desc())
-            .label("rank"),
+        sa.select(sa.func.count())
+        .where(
+            col(CalendarEvent.trainer_id) == col(Trainer.id),
+            col(CalendarEvent.start_at) >= now,
+            col(CalendarEvent.start_at) < now + timedelta(days=UPCOMING_DAYS),
+            col(CalendarEvent.deleted_at).is_(None),
         )
-        .where(SyncRun.integration == Integration.GOOGLE_CALENDAR)
-        .subquery()
+        .scalar_subquery()
     )
-    google = (
-        select(IntegrationCredential)
-        .where(IntegrationCredential.integration == Integration.GOOGLE_CALENDAR)
-        .subquery()
+    latest_run_id = (
+        sa.select(col(SyncRun.id))
+        .where(
+            col(SyncRun.trainer_id) == col(Trainer.id),
+            col(SyncRun.integration) == Integration.GOOGLE_CALENDAR,
+        )
+        .order_by(col(SyncRun.started_at).desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    query = (
-        sa.select(
-            col(Trainer.id),
-            col(Trainer.name),
-            col(Trainer.email),
-            col(Trainer.timezone),
-            google.c.status,
-            google.c.account_email,
-            latest_run.c.started_at,
-            latest_run.c.outcome,
-            sa.func.coalesce(clients.c.n, 0),
-            sa.func.coalesce(upcoming.c.n, 0),
-        )
-        .join(google, google.c.trainer_id == Trainer.id, isouter=True)
-        .join(
-            latest_run,
-            sa.and_(latest_run.c.trainer_id == Trainer.id, latest_run.c.rank == 1),
-            isouter=True,
-        )
-        .join(clients, clients.c.trainer_id == Trainer.id, isouter=True)
-        .join(upcoming, upcoming.c.trainer_id == Trainer.id, isouter=True)
-        .order_by(col(Trainer.name))
+    shown = sa.select(
+        col(Trainer.id).label("id"),
+        col(Trainer.name).label("name"),
+        col(Trainer.email).label("email"),
+        col(Trainer.timezone).label("timezone"),
+        clients.label("clients"),
+        upcoming.label("upcoming"),
+        latest_run_id.label("latest_run_id"),
     )
     if not actor.can(Capability.VIEW_ALL_TRAINERS):
-        query = query.where(col(Trainer.id) == actor.trainer_id)
-    rows = session.execute(query).all()
+        shown = shown.where(col(Trainer.id) == actor.trainer_id)
+    trainers = shown.subquery("shown")
+    query = (
+        sa.select(
+            trainers.c.id,
+            trainers.c.name,
+            trainers.c.email,
+            trainers.c.timezone,
+            trainers.c.clients,
+            trainers.c.upcoming,
+            col(IntegrationCredential.status),
+            col(IntegrationCredential.account_email),
+            col(SyncRun.started_at),
+            col(SyncRun.outcome),
+        )
+        .join(
+            IntegrationCredential,
+            sa.and_(
+                col(IntegrationCredential.trainer_id) == trainers.c.id,
+                col(IntegrationCredential.integration) == Integration.GOOGLE_CALENDAR,
+            ),
+            isouter=True,
+        )
+        .join(SyncRun, col(SyncRun.id) == trainers.c.latest_run_id, isouter=True)
+        .order_by(trainers.c.name)
+    )
     return [
         TrainerOverview(
-            id=row[0],
-            name=row[1],
-            email=row[2],
-            timezone=row[3],
-            google_status=row[4] or NOT_CONNECTED,
-            google_account=row[5],
-            last_sync_at=_aware(row[6]),
-            last_sync_outcome=RunOutcome(row[7]) if row[7] else None,
-            clients=row[8],
-            upcoming_sessions=row[9],
+            id=row.id,
+            name=row.name,
+            email=row.email,
+            timezone=row.timezone,
+            google_status=row.status or NOT_CONNECTED,
+            google_account=row.account_email,
+            last_sync_at=row.started_at,
+            last_sync_outcome=RunOutcome(row.outcome) if row.outcome else None,
+            clients=row.clients,
+            upcoming_sessions=row.upcoming,
         )
-        for row in rows
+        for row in session.execute(query).all()
     ]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # Subquery columns lose the UTCDateTime type on some dialects.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +142,7 @@ class SessionView:
 
 
 def list_upcoming_sessions(
-    actor: Actor, trainer_id: str, *, session: Session, days: int = 7, limit: int = 100
+    actor: Actor, trainer_id: str, *, session: Session, days: int = UPCOMING_DAYS, limit: int = 100
 ) -> list[SessionView]:
     """The trainer's sessions from now to `days` ahead, soonest first."""
     actor.require(Capability.VIEW_TRAINER, trainer_id)
