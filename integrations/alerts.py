@@ -35,7 +35,6 @@ The sync engine writes its notice just after the run's commit, so a failing stre
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -55,22 +54,20 @@ from db.models import (
     IntegrationCredential,
     LogLevel,
     Notification,
-    Role,
     RunOutcome,
     SyncFrequency,
     SyncRun,
     SyncTrigger,
     Trainer,
-    User,
     WebhookChannel,
     utcnow,
 )
 from integrations.core import audit
-from integrations.core.notifications import managers_and_trainer, notify
+from integrations.core.notifications import managers_and_trainer
 from integrations.google_calendar.status import FREQUENCY_INTERVAL, REALTIME_BACKSTOP
 from integrations.google_calendar.sync import NOTIFY_AFTER_FAILURES
 from integrations.health import as_utc, trainer_streaks
-from pages.messages.alerts import MESSAGES as TEXTS
+from integrations.notices import notify_in_their_language, text
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +96,6 @@ SYNC_NOTICE_GRACE = timedelta(minutes=2)
 
 #: Notification kinds the sync engine uses for the incidents it announces itself.
 SYNC_ENGINE_KINDS = {"sync_failing": "sync_failing", "needs_reauth": "google_needs_reauth"}
-ALERT_LINKS = {Role.TRAINER: "pages/google_connection.py"}
-DEFAULT_LINK = "pages/health.py"
 
 
 class Rule(StrEnum):
@@ -108,6 +103,12 @@ class Rule(StrEnum):
     SYNC_FAILING = "sync_failing"
     SYNC_STALE = "sync_stale"
     CHANNEL_DOWN = "channel_down"
+
+
+def resolve_after(rule: Rule) -> timedelta:
+    """A reconnection is someone's deliberate fix, announced as soon as it is seen; the other
+    rules clear by themselves and may flap, so they wait RESOLVE_AFTER."""
+    return timedelta(0) if rule is Rule.NEEDS_REAUTH else RESOLVE_AFTER
 
 
 #: A firing rule holds back these rules of the same trainer.
@@ -431,9 +432,11 @@ def apply(session: Session, evaluation: Evaluation, now: datetime) -> AlertRepor
             continue
         if row.incident_key in evaluation.held_back:
             continue
-        if row.clear_since is None:
+        clear_since = row.clear_since
+        if clear_since is None:
             _set_clear_since(session, row.incident_key, now)
-        elif now - row.clear_since >= RESOLVE_AFTER and _resolve(session, row, now):
+            clear_since = now
+        if now - clear_since >= resolve_after(row.rule) and _resolve(session, row, now):
             report.resolved.append(row.incident_key)
     if report.raised or report.adopted or report.resolved:
         log.info(
@@ -567,7 +570,7 @@ def _resolve(session: Session, row: OpenIncident, now: datetime) -> bool:
         audit.record(
             session,
             "alert_resolved",
-            f"{row.rule.value}: resolved after {_english_duration(now - (finding.since or now))}",
+            f"{row.rule.value}: resolved after {_duration(now - (finding.since or now), 'en')}",
             trainer_id=row.trainer_id,
             integration=Integration.GOOGLE_CALENDAR,
             details={"incident_key": row.incident_key},
@@ -582,12 +585,6 @@ def _resolve(session: Session, row: OpenIncident, now: datetime) -> bool:
 # --- Notifications in each recipient's language -----------------------------------------------
 
 
-def text(key: str, locale: str, **values: Any) -> str:
-    entry = TEXTS[key]
-    template = entry.get(locale) or entry["en"]
-    return template.format(**values) if values else template
-
-
 def _duration(value: timedelta, locale: str) -> str:
     minutes = max(1, int(value / timedelta(minutes=1)))
     if minutes < 120:
@@ -597,41 +594,27 @@ def _duration(value: timedelta, locale: str) -> str:
     return text("alert.duration.days", locale, count=minutes // (24 * 60))
 
 
-def _english_duration(value: timedelta) -> str:
-    return _duration(value, "en")
-
-
 def _notify_all(
     session: Session, trainer_id: str | None, finding: Finding, *, resolved: bool, now: datetime
 ) -> None:
-    """One notification per recipient, in the language they chose, linking to a page they have."""
-    recipients = managers_and_trainer(trainer_id, session=session)
-    people = session.exec(select(User).where(col(User.id).in_(recipients))).all()
-    groups: dict[tuple[str, str], list[str]] = {}
-    for person in people:
-        link = ALERT_LINKS.get(person.role, DEFAULT_LINK)
-        groups.setdefault((person.locale, link), []).append(person.id)
-    for (locale, link), user_ids in groups.items():
+    def compose(locale: str) -> tuple[str, str]:
         rule = text(f"alert.rule.{finding.rule.value}", locale)
         if resolved:
-            title = text("alert.resolved.title", locale, rule=rule, trainer=finding.trainer_name)
             lasted = now - (finding.since or now)
-            body = text("alert.resolved.body", locale, duration=_duration(lasted, locale))
-        else:
-            title = text("alert.title", locale, rule=rule, trainer=finding.trainer_name)
-            body = text(finding.body_key, locale, **finding.values)
-        notify(
-            _in_order(recipients, user_ids),
-            f"alert:{finding.rule.value}" + (":resolved" if resolved else ""),
-            title[:300],
-            body=body,
-            link=link,
-            trainer_id=trainer_id,
-            incident_key=finding.key,
-            session=session,
+            return (
+                text("alert.resolved.title", locale, rule=rule, trainer=finding.trainer_name),
+                text("alert.resolved.body", locale, duration=_duration(lasted, locale)),
+            )
+        return (
+            text("alert.title", locale, rule=rule, trainer=finding.trainer_name),
+            text(finding.body_key, locale, **finding.values),
         )
 
-
-def _in_order(everyone: Iterable[str], chosen: Iterable[str]) -> list[str]:
-    wanted = set(chosen)
-    return [user_id for user_id in everyone if user_id in wanted]
+    notify_in_their_language(
+        managers_and_trainer(trainer_id, session=session),
+        f"alert:{finding.rule.value}" + (":resolved" if resolved else ""),
+        compose,
+        session=session,
+        trainer_id=trainer_id,
+        incident_key=finding.key,
+    )

@@ -42,10 +42,11 @@ from db.models import (
     Trainer,
     utcnow,
 )
+from integrations import notices
 from integrations.config import Settings
 from integrations.core import audit
 from integrations.core.crypto import TokenCipher
-from integrations.core.notifications import managers_and_trainer, notify
+from integrations.core.notifications import managers_and_trainer
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import ErrorKind, RetryPolicy, classify
 from integrations.google_calendar import channels
@@ -288,15 +289,22 @@ def mark_needs_reauth(session: Session, credential: IntegrationCredential, messa
     session.add(credential)
     trainer_id = credential.trainer_id
     trainer = session.get(Trainer, trainer_id)
-    notify(
+    name = trainer.name if trainer else trainer_id
+
+    def compose(locale: str) -> tuple[str, str]:
+        rule = notices.text("alert.rule.needs_reauth", locale)
+        return (
+            notices.text("alert.title", locale, rule=rule, trainer=name),
+            notices.text("alert.needs_reauth.body", locale),
+        )
+
+    notices.notify_in_their_language(
         managers_and_trainer(trainer_id, session=session),
         "google_needs_reauth",
-        f"Google Calendar needs reconnecting: {trainer.name if trainer else trainer_id}",
-        body=message,
-        link="pages/google_connection.py",
+        compose,
+        session=session,
         trainer_id=trainer_id,
         incident_key=f"needs_reauth:{trainer_id}",
-        session=session,
     )
     audit.record(
         session,
@@ -368,15 +376,26 @@ def _notify_repeated_failures(session: Session, run: SyncRun) -> None:
     ):
         trainer = session.get(Trainer, run.trainer_id)
         name = trainer.name if trainer else ""
-        notify(
+
+        def compose(locale: str) -> tuple[str, str]:
+            rule = notices.text("alert.rule.sync_failing", locale)
+            return (
+                notices.text("alert.title", locale, rule=rule, trainer=name),
+                notices.text(
+                    "alert.sync_failing.body",
+                    locale,
+                    count=NOTIFY_AFTER_FAILURES,
+                    error=run.error or "—",
+                ),
+            )
+
+        notices.notify_in_their_language(
             managers_and_trainer(run.trainer_id, session=session),
             "sync_failing",
-            f"Google sync failed {NOTIFY_AFTER_FAILURES} times in a row: {name}",
-            body=run.error or "",
-            link="pages/google_connection.py",
+            compose,
+            session=session,
             trainer_id=run.trainer_id,
             incident_key=f"sync_failing:{run.trainer_id}",
-            session=session,
         )
         session.commit()
 

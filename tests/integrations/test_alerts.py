@@ -16,6 +16,7 @@ from db.models import (
     ConnectionStatus,
     IntegrationCredential,
     Notification,
+    Role,
     RunOutcome,
     SyncFrequency,
     SyncTrigger,
@@ -294,9 +295,43 @@ def test_a_revoked_connection_is_announced_once_and_holds_back_failures_and_stal
     session.add(credential)
     session.commit()
     sync_run(session, dana, NOW + timedelta(hours=25))
-    alerts.check_alerts(session, NOW + timedelta(hours=25, minutes=1))
+    # Reconnecting is a deliberate fix: announced at the first check that sees it, not later.
+    report = alerts.check_alerts(session, NOW + timedelta(hours=25, minutes=1))
+    assert report.resolved == [f"needs_reauth:{dana}"]
     alerts.check_alerts(session, NOW + timedelta(hours=25, minutes=12))
     assert [n.kind for n in _alerts(session)] == ["alert:needs_reauth:resolved"] * 2
+
+
+def test_the_sync_engines_notices_are_written_in_each_readers_language(
+    session: Session, dana: str
+) -> None:
+    """The manager reads English, Dana Hebrew: one incident, a notice each, in their language,
+    each linking to a page of their own role."""
+    manager = session.exec(select(User).where(User.role == Role.MANAGER)).first()
+    assert manager is not None
+    manager.locale = "en"
+    session.add(manager)
+    trainer_user = session.exec(select(User).where(User.trainer_id == dana)).one()
+    trainer_user.locale = "he"
+    session.add(trainer_user)
+    credential = session.exec(
+        select(IntegrationCredential).where(IntegrationCredential.trainer_id == dana)
+    ).one()
+    sync.mark_needs_reauth(session, credential, "Google refused to refresh the access")
+    session.commit()
+    notes = {
+        n.user_id: n
+        for n in session.exec(
+            select(Notification).where(Notification.kind == "google_needs_reauth")
+        ).all()
+    }
+    english, hebrew = notes[manager.id], notes[trainer_user.id]
+    assert english.title.startswith("Google Calendar needs reconnecting: ")
+    assert english.body.startswith("Google no longer accepts this connection")
+    assert english.link == "pages/health.py"
+    assert hebrew.title.startswith("נדרש חיבור מחדש ליומן Google: ")
+    assert hebrew.body.startswith("Google כבר לא מקבל את החיבור הזה")
+    assert hebrew.link == "pages/google_connection.py"
 
 
 def test_a_connection_needing_reauth_that_nobody_announced_is_announced(

@@ -503,4 +503,8 @@ def test_three_failed_runs_in_a_row_tell_the_trainer_and_the_managers_once(
     assert sorted(n.user_id for n in notes) == sorted(
         [people["trainer"].user_id, people["manager"].user_id]
     )
-    assert all(n.link == "pages/google_connection.py" for n in notes)
+    links = {n.user_id: n.link for n in notes}
+    assert links == {
+        people["trainer"].user_id: "pages/google_connection.py",
+        people["manager"].user_id: "pages/health.py",
+    }

@@ -1,0 +1,69 @@
+"""Notices about a trainer's integration, written in each recipient's own language.
+
+Both the alert engine and the sync engine tell people about incidents. A notification is stored as
+the text its reader was sent, so it is written in the language that reader chose (a manager who
+reads English and a trainer who reads Hebrew get one notification each, about one incident).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from db.models import Notification, Role, User
+from integrations.core.notifications import notify
+from pages.messages.alerts import MESSAGES as TEXTS
+
+#: Where a notice about a trainer's connection takes each role; others go to the health page.
+LINKS = {Role.TRAINER: "pages/google_connection.py"}
+DEFAULT_LINK = "pages/health.py"
+TITLE_LIMIT = 300
+
+#: (title, body) of a notice in the given language.
+Compose = Callable[[str], tuple[str, str]]
+
+
+def text(key: str, locale: str, **values: Any) -> str:
+    entry = TEXTS[key]
+    template = entry.get(locale) or entry["en"]
+    return template.format(**values) if values else template
+
+
+def notify_in_their_language(
+    user_ids: Iterable[str],
+    kind: str,
+    compose: Compose,
+    *,
+    session: Session,
+    trainer_id: str | None = None,
+    incident_key: str | None = None,
+) -> list[Notification]:
+    """One notification per person, in the order given, written in their language and linking to
+    a page their role has."""
+    ordered = list(dict.fromkeys(user_ids))
+    people = {
+        person.id: person
+        for person in session.exec(select(User).where(col(User.id).in_(ordered))).all()
+    }
+    written: dict[str, tuple[str, str]] = {}
+    created: list[Notification] = []
+    for user_id in ordered:
+        person = people.get(user_id)
+        if person is None:
+            continue
+        if person.locale not in written:
+            written[person.locale] = compose(person.locale)
+        title, body = written[person.locale]
+        created += notify(
+            [user_id],
+            kind,
+            title[:TITLE_LIMIT],
+            body=body,
+            link=LINKS.get(person.role, DEFAULT_LINK),
+            trainer_id=trainer_id,
+            incident_key=incident_key,
+            session=session,
+        )
+    return created
