@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, func, select
 
@@ -237,6 +238,22 @@ def deactivate_by_email(email: str, *, session: Session) -> User:
     session.commit()
     session.refresh(user)
     return user
+
+
+def trainer_timezone(actor: Actor, *, session: Session) -> str | None:
+    """The IANA zone a trainer reads times in: their own profile's. None for staff and managers
+    (they see everyone's, so the organisation's default applies) and for a zone that this
+    machine cannot load, so that the caller falls back to the default instead of failing."""
+    if actor.role is not Role.TRAINER or actor.trainer_id is None:
+        return None
+    zone = session.exec(select(Trainer.timezone).where(Trainer.id == actor.trainer_id)).first()
+    if not zone:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return zone
 
 
 def count_users(*, session: Session) -> int:

@@ -11,12 +11,12 @@ RTL_LANGUAGES = frozenset({"he"})
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Shell
-    "app.title": {"en": "NEWYM Integrations", "he": "NEWYM אינטגרציות"},
+    "app.title": {"en": "NEWYM Integrations", "he": "האינטגרציות של NEWYM"},
     "app.demo_banner": {
         "en": "Demo mode: Google, email, SMS and payments are local emulators. "
         "No real account is contacted and no real message or money is sent.",
-        "he": "מצב הדגמה: Google, דוא״ל, SMS ותשלומים הם אמולטורים מקומיים. "
-        "אין פנייה לחשבון אמיתי ולא נשלחים הודעות או כסף אמיתיים.",
+        "he": "מצב הדגמה: Google, הדוא״ל, ה-SMS והתשלומים מדומים כאן במחשב. "
+        "אין פנייה לחשבונות אמיתיים, לא נשלחות הודעות אמיתיות ולא עובר כסף אמיתי.",
     },
     "app.config_error": {
         "en": "The server is misconfigured; an operator must fix its settings.",
@@ -24,7 +24,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "login.heading": {
         "en": "Welcome to NEWYM Integrations",
-        "he": "ברוכים הבאים ל-NEWYM אינטגרציות",
+        "he": "ברוכים הבאים לאינטגרציות של NEWYM",
     },
     "login.intro": {
         "en": "Connect your Google Calendar, keep your sessions in sync and watch every "
@@ -36,22 +36,24 @@ MESSAGES: dict[str, dict[str, str]] = {
     "login.demo_hint": {
         "en": "Demo: the emulated Google account chooser lists the demo manager, staff member "
         "and three trainers.",
-        "he": "הדגמה: בוחר החשבונות של Google המדומה מציג את המנהלת, איש הצוות ושלושה מאמנים.",
+        "he": "הדגמה: במסך בחירת החשבון המדומה של Google מופיעים המנהלת, איש הצוות ושלושה מאמנים.",
     },
-    "not_invited.heading": {"en": "You have not been invited yet", "he": "עדיין לא הוזמנת"},
+    "not_invited.heading": {"en": "You have not been invited yet", "he": "עדיין לא הוזמנתם"},
     "not_invited.body": {
         "en": "{email} is not on the list of people who may use this console, or its access "
         "was turned off. Ask your manager to invite this address, then log in again.",
         "he": "הכתובת {email} אינה ברשימת המורשים להשתמש במערכת, או שהגישה שלה הושבתה. "
-        "בקשו מהמנהל להזמין כתובת זו והתחברו שוב.",
+        "בקשו ממנהל/ת להזמין את הכתובת הזו, ואז התחברו שוב.",
     },
     "shell.logout": {"en": "Log out", "he": "התנתקות"},
     "shell.language": {"en": "Language", "he": "שפה"},
+    "shell.required": {"en": "(required)", "he": "(חובה)"},
     "shell.unread": {"en": "{count} unread notifications", "he": "{count} התראות שלא נקראו"},
-    "shell.no_unread": {"en": "No unread notifications", "he": "אין התראות חדשות"},
+    "shell.no_unread": {"en": "No unread notifications", "he": "אין התראות שלא נקראו"},
+    "shell.times_in": {"en": "Times in {zone}", "he": "השעות מוצגות לפי אזור הזמן {zone}"},
     "shell.denied": {
         "en": "This page is not available to your role.",
-        "he": "הדף הזה אינו זמין לתפקיד שלך.",
+        "he": "הדף הזה אינו זמין בתפקיד שלכם.",
     },
     "role.trainer": {"en": "Trainer", "he": "מאמן/ת"},
     "role.staff": {"en": "Staff", "he": "צוות"},
@@ -79,7 +81,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # My integrations
     "mine.no_trainer": {
         "en": "Your account is not linked to a trainer profile. Ask a manager to fix it.",
-        "he": "החשבון שלך אינו מקושר לפרופיל מאמן. בקש/י ממנהל לתקן זאת.",
+        "he": "החשבון שלכם אינו מקושר לפרופיל מאמן. בקשו ממנהל/ת לתקן זאת.",
     },
     "mine.account": {"en": "Account: {account}", "he": "חשבון: {account}"},
     "mine.last_sync": {
@@ -92,14 +94,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No sessions in the next 7 days.",
         "he": "אין אימונים בשבעת הימים הקרובים.",
     },
-    "mine.timezone": {"en": "Times in {zone}", "he": "השעות לפי {zone}"},
     "col.when": {"en": "When", "he": "מתי"},
     "col.title": {"en": "Session", "he": "אימון"},
     "col.client": {"en": "Client", "he": "מתאמן/ת"},
     "col.sync_state": {"en": "Sync", "he": "סנכרון"},
     # Trainers
     "trainers.count": {"en": "Trainers", "he": "מאמנים"},
-    "trainers.connected": {"en": "Google connected", "he": "Google מחובר"},
+    "trainers.connected": {"en": "Google connected", "he": "מחוברים ל-Google"},
     "trainers.attention": {"en": "Need attention", "he": "דורשים טיפול"},
     "trainers.empty": {
         "en": "No trainers yet. Invite one on the Users page.",
@@ -113,7 +114,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col.last_sync": {"en": "Last sync", "he": "סנכרון אחרון"},
     "col.outcome": {"en": "Outcome", "he": "תוצאה"},
     "col.clients": {"en": "Clients", "he": "מתאמנים"},
-    "col.upcoming": {"en": "Upcoming sessions", "he": "אימונים קרובים"},
+    "col.upcoming": {"en": "Sessions, next 7 days", "he": "אימונים בשבעת הימים הקרובים"},
     # Users
     "users.invite": {"en": "Invite someone", "he": "הזמנת משתמש"},
     "users.email": {"en": "Email", "he": "דוא״ל"},
@@ -122,9 +123,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "users.submit_invite": {"en": "Send invitation", "he": "שליחת הזמנה"},
     "users.invited": {
         "en": "{email} is invited as {role}. They can log in now at {url}.",
-        "he": "{email} הוזמן/ה בתפקיד {role} ויכול/ה להתחבר כעת בכתובת {url}.",
+        "he": "הכתובת {email} הוזמנה בתפקיד {role}, ואפשר להתחבר איתה כבר עכשיו בכתובת {url}",
     },
-    "users.list": {"en": "People", "he": "אנשים"},
+    "users.list": {"en": "People", "he": "רשימת המשתמשים"},
     "users.active": {"en": "Active", "he": "פעיל"},
     "users.deactivated": {"en": "Deactivated", "he": "מושבת"},
     "users.last_login": {"en": "Last login", "he": "התחברות אחרונה"},
@@ -137,44 +138,66 @@ MESSAGES: dict[str, dict[str, str]] = {
     "users.reactivate": {"en": "Reactivate", "he": "הפעלה מחדש"},
     "users.role_saved": {"en": "Role saved.", "he": "התפקיד נשמר."},
     "users.status_saved": {"en": "Access updated.", "he": "הגישה עודכנה."},
+    "users.invalid.email": {
+        "en": "This address cannot be invited: it is not an email address, or it is already "
+        "invited.",
+        "he": "אי אפשר להזמין את הכתובת הזו: היא אינה כתובת דוא״ל תקינה, או שכבר הוזמנה.",
+    },
+    "users.invalid.name": {
+        "en": "The name is too long (200 characters at most).",
+        "he": "השם ארוך מדי (עד 200 תווים).",
+    },
+    "users.invalid.role": {"en": "Choose one of the roles.", "he": "בחרו אחד מהתפקידים."},
+    "users.change.invalid.role": {
+        "en": "The last active manager cannot lose the manager role: make someone else a "
+        "manager first.",
+        "he": "אי אפשר להסיר את תפקיד הניהול מהמנהל/ת הפעיל/ה האחרון/ה: קודם מנו מנהל/ת נוסף/ת.",
+    },
+    "users.change.invalid.is_active": {
+        "en": "You cannot deactivate yourself, nor the last active manager.",
+        "he": "אי אפשר להשבית את החשבון שלכם, וגם לא את המנהל/ת הפעיל/ה האחרון/ה.",
+    },
     # Notifications
-    "notifications.empty": {"en": "Nothing here yet.", "he": "אין כאן עדיין כלום."},
-    "notifications.mark_read": {"en": "Mark read", "he": "סימון כנקרא"},
-    "notifications.mark_all": {"en": "Mark all read", "he": "סימון הכול כנקרא"},
+    "notifications.empty": {"en": "Nothing here yet.", "he": "אין התראות עדיין."},
+    "notifications.mark_read": {"en": "Mark read", "he": "סימון כנקראה"},
+    "notifications.mark_all": {"en": "Mark all read", "he": "סימון כל ההתראות כנקראו"},
     "notifications.open": {"en": "Open", "he": "פתיחה"},
-    "notifications.unread": {"en": "Unread", "he": "לא נקרא"},
+    "notifications.unread": {"en": "Unread", "he": "לא נקראה"},
     # Google connection
     "page.google_connection": {"en": "Google connection", "he": "חיבור ל-Google"},
     "google.finishing": {
         "en": "Finishing the connection with Google…",
-        "he": "משלים את החיבור ל-Google…",
+        "he": "משלימים את החיבור ל-Google…",
     },
     "google.connected_as": {
         "en": "Connected to {account}; {count} calendars found.",
-        "he": "מחובר ל-{account}; נמצאו {count} יומנים.",
+        "he": "החיבור ל-{account} הושלם; נמצאו {count} יומנים.",
     },
     "google.needs_reauth": {
         "en": "Google no longer accepts this connection (the access was removed or expired). "
         "Syncing has stopped: reconnect to resume it. Your settings are kept.",
-        "he": "Google כבר לא מקבל את החיבור הזה (הגישה בוטלה או פגה). הסנכרון נעצר: "
-        "התחברו מחדש כדי לחדש אותו. ההגדרות שלכם נשמרות.",
+        "he": "Google כבר לא מקבל את החיבור הזה (הגישה בוטלה או שפג תוקפה). הסנכרון נעצר: "
+        "חברו את החשבון מחדש כדי להמשיך. ההגדרות שלכם נשמרו.",
     },
     "google.account": {"en": "Account", "he": "חשבון"},
     "google.token_expires": {"en": "Access token valid until", "he": "אסימון הגישה בתוקף עד"},
     "google.last_sync": {"en": "Last sync", "he": "סנכרון אחרון"},
     "google.next_sync": {"en": "Next scheduled sync", "he": "הסנכרון המתוזמן הבא"},
-    "google.channel_expires": {"en": "Realtime channel until", "he": "ערוץ זמן אמת בתוקף עד"},
+    "google.channel_expires": {
+        "en": "Realtime channel until",
+        "he": "ערוץ העדכונים בזמן אמת בתוקף עד",
+    },
     "google.calendars": {"en": "Calendars", "he": "יומנים"},
     "google.scopes": {"en": "Permissions granted", "he": "הרשאות שניתנו"},
     "google.connect": {"en": "Connect Google Calendar", "he": "חיבור יומן Google"},
     "google.reconnect": {"en": "Reconnect Google Calendar", "he": "חיבור מחדש של יומן Google"},
-    "google.continue": {"en": "Continue to Google", "he": "המשך ל-Google"},
+    "google.continue": {"en": "Continue to Google", "he": "מעבר ל-Google"},
     "google.disconnect": {"en": "Disconnect", "he": "ניתוק"},
     "google.disconnect_explain": {
         "en": "Disconnecting revokes this console's access to your Google account and stops "
         "syncing. Your CRM sessions stay.",
-        "he": "הניתוק מבטל את הגישה של המערכת לחשבון Google שלך ועוצר את הסנכרון. "
-        "האימונים ב-CRM נשארים.",
+        "he": "הניתוק מבטל את הגישה של המערכת לחשבון Google שלכם ועוצר את הסנכרון. "
+        "האימונים שבמערכת נשארים.",
     },
     "google.keep_question": {
         "en": "What about the events that came from Google?",
@@ -185,11 +208,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "google.confirm_disconnect": {"en": "Yes, disconnect Google", "he": "כן, לנתק את Google"},
     "google.disconnected": {
         "en": "Google disconnected; {removed} events from Google removed.",
-        "he": "Google נותק; הוסרו {removed} אירועים שהגיעו מ-Google.",
+        "he": "החיבור ל-Google נותק; הוסרו {removed} אירועים שהגיעו ממנו.",
     },
     "google.consent.state_unknown": {
         "en": "This sign-in link is not one we issued. Press Connect to start again.",
-        "he": "קישור ההתחברות הזה לא הונפק על ידינו. לחצו על חיבור כדי להתחיל מחדש.",
+        "he": "קישור ההתחברות הזה לא נוצר במערכת. לחצו על חיבור כדי להתחיל מחדש.",
     },
     "google.consent.state_used": {
         "en": "This sign-in link was already used. Press Connect to start again.",
@@ -201,7 +224,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "google.consent.wrong_user": {
         "en": "This sign-in was started by someone else. Press Connect to start your own.",
-        "he": "ההתחברות הזו התחילה על ידי משתמש אחר. לחצו על חיבור כדי להתחיל משלכם.",
+        "he": "את ההתחברות הזו התחיל משתמש אחר. לחצו על חיבור כדי להתחיל התחברות משלכם.",
     },
     "google.consent.access_denied": {
         "en": "The Google consent was cancelled; nothing was connected.",
@@ -210,22 +233,33 @@ MESSAGES: dict[str, dict[str, str]] = {
     "google.consent.missing_scopes": {
         "en": "Google did not grant every permission sync needs (missing: {missing}). "
         "Press Connect again and leave every box ticked.",
-        "he": "Google לא העניק את כל ההרשאות שהסנכרון צריך (חסר: {missing}). "
+        "he": "Google לא העניק את כל ההרשאות שהסנכרון צריך (חסרות: {missing}). "
         "לחצו שוב על חיבור והשאירו את כל התיבות מסומנות.",
     },
     "google.consent.exchange_failed": {
         "en": "Google refused to finish the connection. Press Connect to try again.",
         "he": "Google סירב להשלים את החיבור. לחצו על חיבור כדי לנסות שוב.",
     },
+    "google.failed": {
+        "en": "The connection with Google could not be finished. Press Connect to try again.",
+        "he": "לא ניתן היה להשלים את החיבור ל-Google. לחצו על חיבור כדי לנסות שוב.",
+    },
     "google.sync_now": {"en": "Sync now", "he": "סנכרון עכשיו"},
     "google.sync_queued": {
         "en": "Sync started; this page shows the outcome.",
         "he": "הסנכרון התחיל; התוצאה תופיע בדף זה.",
     },
-    "google.sync_already_queued": {"en": "A sync is already on its way.", "he": "סנכרון כבר בדרך."},
+    "google.sync_already_queued": {
+        "en": "A sync is already on its way.",
+        "he": "כבר יש סנכרון בתור.",
+    },
     # Errors
-    "error.denied": {"en": "You may not do that.", "he": "אין לך הרשאה לפעולה זו."},
+    "error.denied": {"en": "You may not do that.", "he": "אין לכם הרשאה לפעולה הזו."},
     "error.not_found": {"en": "It no longer exists.", "he": "הפריט כבר אינו קיים."},
+    "error.failed": {
+        "en": "That did not work. Try again; if it keeps failing, tell a manager.",
+        "he": "הפעולה לא הצליחה. נסו שוב, ואם זה חוזר על עצמו, פנו למנהל/ת.",
+    },
 }
 
 

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import streamlit as st
 
+from db.models import Role
+from integrations import accounts
 from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
+from integrations.core.errors import AccessDenied, IntegrationError, InvalidInput, NotFound
+from integrations.runtime import session as open_session
 from pages._messages import MESSAGES, RTL_LANGUAGES
 
 ACTOR_KEY = "shell_actor"
 LANG_KEY = "shell_lang"
 LOCALE_LOADED_KEY = "shell_locale_loaded"
+#: (trainer id, zone): the logged-in trainer's own time zone, looked up once per session.
+ZONE_KEY = "shell_zone"
 
 
 def lang() -> str:
@@ -35,18 +44,62 @@ def is_rtl() -> bool:
 
 
 def apply_direction() -> None:
-    """Right-to-left layout for Hebrew: text, sidebar and widgets mirror."""
+    """Right-to-left layout for Hebrew: text, sidebar, widgets and their option lists mirror.
+
+    Except what is read left to right even in Hebrew: code, the data grid (it draws on a canvas
+    laid out left to right; `table()` isolates its Hebrew texts), and the values of date, time
+    and number fields. A date or time field is a row of separate parts (day, month, year; hour,
+    minute) that right to left would read 2026/11/28 or 00:18, and a negative number would
+    show its minus sign on the wrong side; they stay left to right, set at the right edge.
+    Their labels, and the order of the two ends of a date range, still follow the page.
+    Streamlit's own "(required)" beside a label is English: it gets the catalogue's text.
+    """
     if not is_rtl():
         return
+    required = json.dumps(t("shell.required"), ensure_ascii=False)
     st.html(
         """<style>
         [data-testid="stAppViewContainer"], [data-testid="stSidebar"], [data-testid="stHeader"],
-        [data-testid="stToast"], .stMarkdown, .stAlert { direction: rtl; text-align: right; }
+        [data-testid="stToast"], .stMarkdown, .stAlert, [data-testid="stSelectboxVirtualDropdown"],
+        [data-testid="stMultiSelectDropdown"] { direction: rtl; text-align: right; }
         [data-testid="stSidebarNav"] a { flex-direction: row-reverse; }
         [data-testid="stHeading"] :is(h1, h2, h3, h4, h5, h6) { text-align: right; }
         code, pre, [data-testid="stDataFrame"] { direction: ltr; }
-        </style>"""
+        :is([data-testid="stDateInput"], [data-testid="stTimeInput"],
+            [data-testid="stDateTimeInput"]) [role="group"] {
+            direction: ltr; justify-content: flex-end;
+        }
+        [data-testid="stNumberInputField"] { direction: ltr; text-align: right; }
+        [data-testid="stWidgetLabelRequired"] { margin: 0 0.375rem 0 0; font-size: 0; }
+        [data-testid="stWidgetLabelRequired"]::after { content: REQUIRED; font-size: 0.75rem; }
+        </style>""".replace("REQUIRED", required)
     )
+
+
+def keep_choices(page: str, keys: Iterable[str]) -> None:
+    """Keep each choice widget's value, and show it in the new language, after a switch.
+
+    A selectbox, radio, multiselect or segmented control hands the browser the label of its
+    choice, not the value: after a switch the browser still holds the old language's label,
+    which matches no option, so the widget keeps showing it (or falls back to its default).
+    Giving each its value again, before the widget is drawn, makes Streamlit send the new
+    label. Call it at the top of the page with the keys of the widgets whose option labels
+    come from `t()`; only those already in session state are touched.
+    """
+    marker = f"{page}_labels_lang"
+    if st.session_state.get(marker) == lang():
+        return
+    for key in keys:
+        if key in st.session_state:
+            # Read through the previous run's labels, written back as the value itself.
+            st.session_state[key] = st.session_state[key]
+    st.session_state[marker] = lang()
+
+
+def relabel_choices_next_run(page: str) -> None:
+    """After a change that renames options (a user's role in their label, say): make the next
+    `keep_choices` of this page give the choices their values again, as after a switch."""
+    st.session_state.pop(f"{page}_labels_lang", None)
 
 
 def current_actor() -> Actor | None:
@@ -75,7 +128,23 @@ def require_login() -> Actor:
 
 
 def display_zone() -> str:
-    return get_settings().DEFAULT_TIMEZONE
+    """The IANA zone the person reads times in: a trainer their own, everyone else the default.
+
+    Staff and managers look at many trainers, so their pages speak the organisation's zone. A
+    trainer's zone is read from the store once per session (a page calls this on every run),
+    and a zone this machine cannot load falls back to the default rather than failing the page.
+    """
+    default = get_settings().DEFAULT_TIMEZONE
+    actor = current_actor()
+    if actor is None or actor.trainer_id is None or actor.role is not Role.TRAINER:
+        return default
+    cached = st.session_state.get(ZONE_KEY)
+    if isinstance(cached, tuple) and cached[0] == actor.trainer_id:
+        return str(cached[1])
+    with open_session() as session:
+        zone = accounts.trainer_timezone(actor, session=session) or default
+    st.session_state[ZONE_KEY] = (actor.trainer_id, zone)
+    return zone
 
 
 WEEKDAYS = {
@@ -94,6 +163,20 @@ def local_time(value: datetime | None, zone: str, fmt: str = "%d/%m/%Y %H:%M") -
     return local.strftime(fmt)
 
 
+def error_message(error: IntegrationError, page: str) -> str:
+    """A service's refusal in the person's language. The service's own text is English and
+    written for logs: a refused value gets the page's line for its field
+    (`<page>.invalid.<field>`), anything else the page's `<page>.failed` or a line for its
+    kind."""
+    if isinstance(error, InvalidInput) and f"{page}.invalid.{error.field}" in MESSAGES:
+        return t(f"{page}.invalid.{error.field}")
+    if isinstance(error, AccessDenied):
+        return t("error.denied")
+    if isinstance(error, NotFound):
+        return t("error.not_found")
+    return t(f"{page}.failed" if f"{page}.failed" in MESSAGES else "error.failed")
+
+
 def status_label(status: str) -> str:
     return t(f"status.{status}")
 
@@ -102,8 +185,32 @@ def outcome_label(outcome: str | None) -> str:
     return t(f"outcome.{outcome}") if outcome else "—"
 
 
+_HEBREW = re.compile(r"[\u0590-\u05ff]")
+_HEBREW_WORDS_ONLY = re.compile(r"[\u0590-\u05ff\s]+")
+RLI, PDI = "\u2067", "\u2069"  # right-to-left isolate, pop directional isolate
+
+
+def isolate_rtl(text: str) -> str:
+    """Hebrew text that also holds Latin, digits or punctuation, wrapped in a right-to-left
+    isolate so that it reads right to left where the layout is left to right: the data grid
+    draws on a left-to-right canvas, where "נקראו מ-Google" would show as "Google-נקראו מ".
+    Plain Hebrew words read correctly as they are, and stay untouched."""
+    if not _HEBREW.search(text) or _HEBREW_WORDS_ONLY.fullmatch(text):
+        return text
+    return f"{RLI}{text}{PDI}"
+
+
 def table(rows: list[dict[str, Any]]) -> None:
-    """A read-only table; in Hebrew the first column stands at the right, as a reader expects."""
+    """A read-only table; in Hebrew the first column stands at the right, as a reader expects,
+    and headers and texts that mix Hebrew with Latin read right to left (`isolate_rtl`)."""
+    if is_rtl():
+        rows = [
+            {
+                isolate_rtl(column): isolate_rtl(value) if isinstance(value, str) else value
+                for column, value in row.items()
+            }
+            for row in rows
+        ]
     columns = list(rows[0]) if rows else []
     st.dataframe(
         rows,

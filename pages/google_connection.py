@@ -20,7 +20,16 @@ from integrations.google_calendar.service import (
     google_status,
     request_sync,
 )
-from pages._shell import display_zone, local_time, outcome_label, require, status_label, t
+from pages._shell import (
+    display_zone,
+    error_message,
+    keep_choices,
+    local_time,
+    outcome_label,
+    require,
+    status_label,
+    t,
+)
 
 actor = require(Capability.MANAGE_TRAINER)
 trainer_id = actor.trainer_id
@@ -29,6 +38,7 @@ if trainer_id is None:
     st.stop()
 assert trainer_id is not None
 st.title(t("page.google_connection"))
+keep_choices("google", ["google_keep_choice"])
 
 params = st.query_params
 if "state" in params:
@@ -43,7 +53,7 @@ if "state" in params:
                 t(f"google.consent.{failure.reason}", missing=", ".join(failure.missing)),
             )
         except IntegrationError as failure:
-            st.session_state["google_flash"] = ("error", str(failure))
+            st.session_state["google_flash"] = ("error", error_message(failure, "google"))
         else:
             st.session_state["google_flash"] = (
                 "success",
@@ -84,6 +94,7 @@ with st.container(border=True):
         )
         right.markdown(f"**{t('google.next_sync')}:** {local_time(status.next_sync_at, zone)}")
         right.markdown(f"**{t('google.calendars')}:** {len(status.calendars)}")
+        st.caption(t("shell.times_in", zone=zone))
         with st.expander(t("google.scopes")):
             for scope in status.granted_scopes:
                 st.code(scope, language=None)

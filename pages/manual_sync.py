@@ -14,7 +14,15 @@ from integrations.core.access import Capability
 from integrations.google_calendar.service import manual_progress, start_manual_sync
 from integrations.runtime import session as open_session
 from integrations.trainers import list_trainer_overviews
-from pages._shell import display_zone, local_time, require, status_label, t, table
+from pages._shell import (
+    display_zone,
+    keep_choices,
+    local_time,
+    require,
+    status_label,
+    t,
+    table,
+)
 
 BATCH_KEY = "manual_sync_batch"
 actor = require(Capability.TRIGGER_SYNC)
@@ -22,6 +30,7 @@ if actor.role == "trainer":  # trainers sync from their own Google connection pa
     st.error(t("shell.denied"))
     st.stop()
 st.title(t("page.manual_sync"))
+keep_choices("manual_sync", ["manual_sync_pick"])
 
 with open_session() as session:
     trainers = list_trainer_overviews(actor, session=session)
@@ -38,6 +47,8 @@ chosen = (
         format_func={
             i: f"{n} ({status_label(google_state[i])})" for i, n in names.items()
         }.__getitem__,
+        placeholder=t("manual.pick_placeholder"),
+        select_all=False,  # the toggle above already chooses everyone
         key="manual_sync_pick",
     )
 )

@@ -11,7 +11,15 @@ from integrations.trainers import (
     list_trainer_overviews,
     list_upcoming_sessions,
 )
-from pages._shell import local_time, outcome_label, require, status_label, t, table
+from pages._shell import (
+    display_zone,
+    local_time,
+    outcome_label,
+    require,
+    status_label,
+    t,
+    table,
+)
 
 actor = require(Capability.VIEW_TRAINER)
 st.title(t("page.my_integrations"))
@@ -26,7 +34,7 @@ if overview is None:
     st.warning(t("mine.no_trainer"))
     st.stop()
 
-zone = overview.timezone
+zone = display_zone()
 google, email, sms, payments = st.columns(4)
 with google.container(border=True):
     st.subheader(t("integration.google_calendar"))
@@ -56,7 +64,7 @@ for column, name in ((email, "email"), (sms, "sms"), (payments, "payments")):
         st.markdown(f"⚪ {t('status.not_available')}")
 
 st.subheader(t("mine.upcoming"))
-st.caption(t("mine.timezone", zone=zone))
+st.caption(t("shell.times_in", zone=zone))
 if not upcoming:
     st.info(t("mine.no_upcoming"))
 else:

@@ -24,6 +24,7 @@ def link_for(link: str | None, viewer: Actor) -> str | None:
 
 
 st.title(t("page.notifications"))
+zone = display_zone()
 
 with open_session() as session:
     notes = list_notifications(actor, session=session)
@@ -32,6 +33,7 @@ if not notes:
     st.info(t("notifications.empty"))
     st.stop()
 
+st.caption(t("shell.times_in", zone=zone))
 if any(note.read_at is None for note in notes) and st.button(
     t("notifications.mark_all"), key="notifications_mark_all"
 ):
@@ -44,7 +46,7 @@ for note in notes:
         title_column, action_column = st.columns([5, 1])
         badge = "🔵 " if note.read_at is None else ""
         title_column.markdown(f"{badge}**{note.title}**")
-        title_column.caption(local_time(note.created_at, display_zone()))
+        title_column.caption(local_time(note.created_at, zone))
         if note.body:
             title_column.write(note.body)
         target = link_for(note.link, actor)

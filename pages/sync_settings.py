@@ -7,7 +7,7 @@ import streamlit as st
 from integrations.core.access import Capability
 from integrations.core.errors import InvalidInput
 from integrations.google_calendar.service import google_status, update_settings
-from pages._shell import require, t
+from pages._shell import error_message, keep_choices, require, t
 
 ERRORS_KEY = "sync_settings_errors"
 actor = require(Capability.MANAGE_TRAINER)
@@ -17,6 +17,7 @@ if trainer_id is None:
     st.stop()
 assert trainer_id is not None
 st.title(t("page.sync_settings"))
+keep_choices("sync_settings", ["sync_settings_direction", "sync_settings_frequency"])
 
 status = google_status(actor, trainer_id)
 if not status.calendars:
@@ -42,6 +43,10 @@ FREQUENCIES = ["realtime", "hourly", "daily"]
 direction_labels = {d: t(f"settings.direction.{d}") for d in DIRECTIONS}
 frequency_labels = {f: t(f"settings.frequency.{f}") for f in FREQUENCIES}
 calendar_labels = {i: f"{c.summary}{' ★' if c.primary else ''}" for i, c in calendars.items()}
+# The saved settings seed the choices; from then on each widget's state holds it (no `index`,
+# which would clash with the value `keep_choices` gives back after a language switch).
+st.session_state.setdefault("sync_settings_direction", status.sync_direction.value)
+st.session_state.setdefault("sync_settings_frequency", status.sync_frequency.value)
 
 with st.form("sync_settings_form"):
     auto = st.toggle(t("settings.auto"), value=status.auto_sync_enabled, key="sync_settings_auto")
@@ -51,7 +56,6 @@ with st.form("sync_settings_form"):
     direction = st.radio(
         t("settings.direction"),
         DIRECTIONS,
-        index=DIRECTIONS.index(status.sync_direction.value),
         format_func=direction_labels.__getitem__,
         captions=[t(f"settings.direction.{d}.help") for d in DIRECTIONS],
         key="sync_settings_direction",
@@ -61,7 +65,6 @@ with st.form("sync_settings_form"):
     frequency = st.radio(
         t("settings.frequency"),
         FREQUENCIES,
-        index=FREQUENCIES.index(status.sync_frequency.value),
         format_func=frequency_labels.__getitem__,
         captions=[t(f"settings.frequency.{f}.help") for f in FREQUENCIES],
         key="sync_settings_frequency",
@@ -85,6 +88,7 @@ with st.form("sync_settings_form"):
         list(calendars),
         default=[c for c in status.import_calendar_ids if c in calendars],
         format_func=calendar_labels.__getitem__,
+        placeholder=t("settings.import_placeholder"),
         key="sync_settings_import",
     )
     st.caption(t("settings.import_help"))
@@ -104,7 +108,7 @@ with st.form("sync_settings_form"):
                 },
             )
         except InvalidInput as error:
-            st.session_state[ERRORS_KEY] = {error.field or "form": str(error)}
+            st.session_state[ERRORS_KEY] = {error.field or "form": error_message(error, "settings")}
         else:
             st.session_state["sync_settings_saved"] = True
         st.rerun()

@@ -8,12 +8,29 @@ from db.models import Role
 from integrations import accounts
 from integrations.config import get_settings
 from integrations.core.access import Capability
-from integrations.core.errors import IntegrationError, InvalidInput
+from integrations.core.errors import IntegrationError
 from integrations.runtime import session as open_session
-from pages._shell import display_zone, local_time, require, t, table
+from pages._shell import (
+    display_zone,
+    error_message,
+    keep_choices,
+    local_time,
+    relabel_choices_next_run,
+    require,
+    t,
+    table,
+)
 
 actor = require(Capability.ADMIN_USERS)
 st.title(t("page.users"))
+keep_choices(
+    "users",
+    [
+        "users_invite_role",
+        "users_pick",
+        *(k for k in st.session_state if k.startswith("users_role_")),
+    ],
+)
 ROLES = [role.value for role in Role]
 # Labels computed now, in this run's language: format functions may be called outside the run.
 ROLE_LABELS = {role: t(f"role.{role}") for role in ROLES}
@@ -32,8 +49,8 @@ with st.expander(t("users.invite"), expanded=False), st.form("users_invite", cle
         try:
             with open_session() as session:
                 user = accounts.invite_user(actor, email, role, session=session, name=name)
-        except InvalidInput as error:
-            st.error(str(error))
+        except IntegrationError as error:
+            st.error(error_message(error, "users"))
         else:
             st.session_state["users_flash"] = t(
                 "users.invited",
@@ -75,10 +92,11 @@ if chosen:
     target = by_id[chosen]
     role_column, access_column = st.columns(2)
     with role_column:
+        # Seeded with the user's role, not given an `index`: see keep_choices.
+        st.session_state.setdefault(f"users_role_{target.id}", target.role.value)
         new_role = st.selectbox(
             t("users.new_role"),
             ROLES,
-            index=ROLES.index(target.role.value),
             format_func=ROLE_LABELS.__getitem__,
             key=f"users_role_{target.id}",
         )
@@ -87,9 +105,10 @@ if chosen:
                 with open_session() as session:
                     accounts.change_role(actor, target.id, new_role, session=session)
             except IntegrationError as error:
-                st.error(str(error))
+                st.error(error_message(error, "users.change"))
             else:
                 st.session_state["users_flash"] = t("users.role_saved")
+                relabel_choices_next_run("users")  # the picker's label shows the role
                 st.rerun()
     with access_column:
         label = t("users.deactivate") if target.is_active else t("users.reactivate")
@@ -100,7 +119,7 @@ if chosen:
                         actor, target.id, not target.is_active, session=session
                     )
             except IntegrationError as error:
-                st.error(str(error))
+                st.error(error_message(error, "users.change"))
             else:
                 st.session_state["users_flash"] = t("users.status_saved")
                 st.rerun()

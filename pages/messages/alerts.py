@@ -29,12 +29,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "alert.sync_failing.body": {
         "en": "The last {count} syncs failed. The latest error: {error}",
-        "he": "{count} הסנכרונים האחרונים נכשלו. השגיאה האחרונה: {error}",
+        "he": "הסנכרון נכשל {count} פעמים ברציפות. השגיאה האחרונה: {error}",
     },
     "alert.sync_stale.body": {
         "en": "No sync has succeeded for {hours} hours; one is expected at least every "
         "{expected} hours.",
-        "he": "אף סנכרון לא הצליח במשך {hours} שעות; סנכרון צפוי לפחות כל {expected} שעות.",
+        "he": "כבר {hours} שעות אין סנכרון מוצלח, אף שצפוי סנכרון לפחות כל {expected} שעות.",
     },
     "alert.channel_down.expired": {
         "en": "Google's push channel expired and was not renewed, so changes made in Google "
@@ -54,7 +54,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "alert.resolved.body": {
         "en": "This no longer applies; it lasted {duration}.",
-        "he": "הבעיה כבר לא קיימת; היא נמשכה {duration}.",
+        "he": "הבעיה נפתרה; היא נמשכה {duration}.",
     },
     "alert.duration.minutes": {"en": "{count} minutes", "he": "{count} דקות"},
     "alert.duration.hours": {"en": "{count} hours", "he": "{count} שעות"},

@@ -6,7 +6,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.events": {"en": "Events", "he": "אירועים"},
     # Whose sessions, and in which zone
     "events.trainer": {"en": "Trainer", "he": "מאמן/ת"},
-    "events.zone": {"en": "Times in {zone}", "he": "השעות לפי {zone}"},
+    "events.zone": {"en": "Times in {zone}", "he": "השעות מוצגות לפי אזור הזמן {zone}"},
     "events.view_only": {
         "en": "You can look at this trainer's sessions. Booking, changing or deleting them, "
         "and resolving conflicts, is for the trainer or a manager.",
@@ -23,7 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "events.next": {"en": "Next ▶", "he": "הבא ←"},
     "events.range_shortened": {
         "en": "Showing at most three months at a time: {first} to {last}.",
-        "he": "מוצגים עד שלושה חודשים בכל פעם: {first} עד {last}.",
+        "he": "מוצגים עד שלושה חודשים בכל פעם: מ-{first} עד {last}.",
     },
     "events.count": {
         "en": "{count} sessions from {first} to {last}",
@@ -36,11 +36,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "events.tab.calendar": {"en": "Calendar", "he": "לוח שנה"},
     "events.tab.table": {"en": "Table", "he": "טבלה"},
     "events.all_day": {"en": "All day", "he": "כל היום"},
-    "events.more": {"en": "+{count} more", "he": "+{count} נוספים"},
+    "events.more": {"en": "+{count} more", "he": "עוד {count}"},
     # Filters
     "events.filter.calendar": {"en": "Calendar", "he": "יומן"},
     "events.filter.client": {"en": "Client", "he": "מתאמן/ת"},
-    "events.filter.origin": {"en": "Made in", "he": "נוצר ב-"},
+    "events.filter.origin": {"en": "Made in", "he": "מקור"},
     "events.filter.state": {"en": "Sync state", "he": "מצב סנכרון"},
     "events.filter.any": {"en": "All", "he": "הכול"},
     "events.calendar.crm_only": {"en": "CRM only (not in Google)", "he": "רק ב-CRM (לא ב-Google)"},
@@ -76,7 +76,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "events.conflict.resolved": {
         "en": "Kept the {side}; Google gets it at the next sync.",
-        "he": "נשמרה {side}; היא תישלח ל-Google בסנכרון הבא.",
+        "he": "נשמרה {side}; שני הצדדים יתעדכנו בה בסנכרון הבא.",
     },
     "events.book_elsewhere": {
         "en": "Book, change or delete sessions on the Events page",
@@ -119,7 +119,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "events.unchanged": {"en": "Nothing was changed.", "he": "לא שונה דבר."},
     "events.overlap": {
         "en": "Saved, but this session overlaps with:",
-        "he": "נשמר, אבל האימון חופף ל:",
+        "he": "האימון נשמר, אבל הוא חופף לאימונים האלה:",
     },
     "events.invalid.title": {"en": "Give the session a title.", "he": "תנו לאימון כותרת."},
     "events.invalid.start_at": {

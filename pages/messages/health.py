@@ -6,7 +6,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.health": {"en": "Health", "he": "תקינות"},
     "health.intro": {
         "en": "How every integration is doing. Times in {zone}; refreshes every {seconds} s.",
-        "he": "מצב כל האינטגרציות. השעות לפי {zone}; מתעדכן כל {seconds} שניות.",
+        "he": "מצב כל האינטגרציות. השעות לפי אזור הזמן {zone}; הדף מתעדכן כל {seconds} שניות.",
     },
     "health.refreshed": {"en": "Updated at {time}", "he": "עודכן ב-{time}"},
     # Tiles
@@ -27,7 +27,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "health.tile.not_configured": {
         "en": "Not configured yet: this integration is not built.",
-        "he": "עדיין לא מוגדר: האינטגרציה הזו טרם נבנתה.",
+        "he": "לא מוגדר: האינטגרציה הזו עוד לא זמינה.",
     },
     "health.state.connected": {"en": "🟢 Working", "he": "🟢 תקין"},
     "health.state.error": {"en": "🔴 Errors", "he": "🔴 יש שגיאות"},
@@ -82,7 +82,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "No sync runs in this period.",
         "he": "אין ריצות סנכרון בתקופה הזו.",
     },
-    "health.no_errors": {"en": "No failed runs in this period.", "he": "אין כשלונות בתקופה הזו."},
+    "health.no_errors": {
+        "en": "No failed runs in this period.",
+        "he": "אין ריצות שנכשלו בתקופה הזו.",
+    },
     "health.no_channels": {
         "en": "No realtime channel expires in the next 7 days.",
         "he": "אף ערוץ זמן אמת לא יפוג בשבעת הימים הקרובים.",
@@ -112,10 +115,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "health.col.frequency": {"en": "Frequency", "he": "תדירות"},
     "health.col.last_good": {"en": "Last good sync", "he": "סנכרון תקין אחרון"},
     "health.col.hours_since": {"en": "Hours since", "he": "שעות מאז"},
-    "health.col.failures": {"en": "Failures in a row", "he": "כשלונות ברצף"},
+    "health.col.failures": {"en": "Failures in a row", "he": "כישלונות ברצף"},
     "health.col.zone": {"en": "Time zone", "he": "אזור זמן"},
     "health.col.calendar": {"en": "Calendar", "he": "יומן"},
-    "health.col.expires": {"en": "Expires", "he": "פג ב-"},
+    "health.col.expires": {"en": "Expires", "he": "מועד תפוגה"},
     "health.col.last_message": {"en": "Last message", "he": "הודעה אחרונה"},
     "health.frequency.realtime": {"en": "Realtime", "he": "זמן אמת"},
     "health.frequency.hourly": {"en": "Hourly", "he": "כל שעה"},
@@ -149,7 +152,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "health.csv": {"en": "Download as CSV", "he": "הורדה כ-CSV"},
     "health.csv.help": {
         "en": "Every entry matching the filters (up to {limit}), times in {zone}.",
-        "he": "כל הרשומות שמתאימות לסינון (עד {limit}), השעות לפי {zone}.",
+        "he": "כל הרשומות שמתאימות לסינון (עד {limit}), השעות לפי אזור הזמן {zone}.",
     },
     # Drill-down
     "health.drill": {"en": "Open a sync run", "he": "פתיחת ריצת סנכרון"},

@@ -6,6 +6,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.manual_sync": {"en": "Manual sync", "he": "סנכרון ידני"},
     "manual.all": {"en": "All trainers", "he": "כל המאמנים"},
     "manual.pick": {"en": "Trainers to sync", "he": "מאמנים לסנכרון"},
+    "manual.pick_placeholder": {"en": "Choose trainers", "he": "בחרו מאמנים"},
     "manual.explain": {
         "en": "Each sync runs in the background; you can leave this page and come back.",
         "he": "כל סנכרון רץ ברקע; אפשר לעזוב את הדף ולחזור.",
@@ -14,7 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "manual.progress": {"en": "{done} of {total} finished", "he": "{done} מתוך {total} הסתיימו"},
     "manual.state": {"en": "State", "he": "מצב"},
     "manual.state.waiting": {"en": "Waiting", "he": "ממתין"},
-    "manual.state.running": {"en": "Running", "he": "רץ"},
+    "manual.state.running": {"en": "Running", "he": "בתהליך"},
     "manual.state.success": {"en": "Done", "he": "הושלם"},
     "manual.state.partial": {"en": "Partly done", "he": "הושלם חלקית"},
     "manual.state.failed": {"en": "Failed", "he": "נכשל"},
@@ -25,6 +26,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "manual.conflicts": {"en": "Conflicts", "he": "התנגשויות"},
     "manual.seconds": {"en": "Seconds", "he": "שניות"},
     "manual.error": {"en": "Error", "he": "שגיאה"},
-    "manual.retry": {"en": "Retry the {count} that failed", "he": "ניסיון חוזר ל-{count} שנכשלו"},
+    "manual.retry": {
+        "en": "Retry the {count} that failed",
+        "he": "ניסיון נוסף ל-{count} שנכשלו",
+    },
     "manual.finished": {"en": "All finished at {at}.", "he": "הכול הסתיים ב-{at}."},
 }

@@ -6,15 +6,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "page.sync_settings": {"en": "Sync settings", "he": "הגדרות סנכרון"},
     "settings.connect_first": {
         "en": "Connect your Google account first; then choose here how it syncs.",
-        "he": "חברו קודם את חשבון Google; אחר כך בחרו כאן איך הוא מסתנכרן.",
+        "he": "קודם חברו את חשבון Google, ואז בחרו כאן איך לסנכרן אותו.",
     },
     "settings.saved": {"en": "Settings saved.", "he": "ההגדרות נשמרו."},
     "settings.auto": {"en": "Sync automatically", "he": "סנכרון אוטומטי"},
     "settings.auto_help": {
         "en": "Off: nothing syncs until you press Sync now.",
-        "he": "כבוי: דבר לא מסתנכרן עד שתלחצו על סנכרון עכשיו.",
+        "he": 'כשהאפשרות כבויה, דבר לא מסתנכרן עד שתלחצו על "סנכרון עכשיו".',
     },
-    "settings.direction": {"en": "Direction", "he": "כיוון"},
+    "settings.direction": {"en": "Direction", "he": "כיוון הסנכרון"},
     "settings.direction.bidirectional": {
         "en": "Both ways (recommended)",
         "he": "דו-כיווני (מומלץ)",
@@ -26,18 +26,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "settings.direction.to_google": {"en": "From the CRM to Google", "he": "מהמערכת ל-Google"},
     "settings.direction.to_google.help": {
         "en": "Your sessions appear in Google; nothing from Google comes back.",
-        "he": "האימונים שלכם מופיעים ב-Google; דבר מ-Google לא חוזר לכאן.",
+        "he": "האימונים שלכם מופיעים ב-Google; שינויים שנעשים ב-Google לא מגיעים לכאן.",
     },
     "settings.direction.from_google": {"en": "From Google to the CRM", "he": "מ-Google למערכת"},
     "settings.direction.from_google.help": {
         "en": "Google's events appear here; the CRM never writes to your Google Calendar.",
         "he": "אירועי Google מופיעים כאן; המערכת לעולם לא כותבת ליומן Google שלכם.",
     },
-    "settings.frequency": {"en": "How often", "he": "באיזו תדירות"},
+    "settings.frequency": {"en": "How often", "he": "תדירות"},
     "settings.frequency.realtime": {"en": "Realtime (recommended)", "he": "בזמן אמת (מומלץ)"},
     "settings.frequency.realtime.help": {
         "en": "Google tells us about each change; it arrives within seconds.",
-        "he": "Google מודיע לנו על כל שינוי; הוא מגיע תוך שניות.",
+        "he": "Google מודיע לנו על כל שינוי, והשינוי מגיע לכאן תוך שניות.",
     },
     "settings.frequency.hourly": {"en": "Every hour", "he": "כל שעה"},
     "settings.frequency.hourly.help": {
@@ -55,9 +55,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "מוצגים רק יומנים שאפשר לכתוב אליהם.",
     },
     "settings.import": {"en": "Calendars to bring in", "he": "יומנים לייבוא"},
+    "settings.import_placeholder": {"en": "Choose calendars", "he": "בחרו יומנים"},
     "settings.import_help": {
         "en": "Events of these calendars appear in the CRM.",
         "he": "האירועים של יומנים אלה יופיעו במערכת.",
     },
     "settings.save": {"en": "Save settings", "he": "שמירת הגדרות"},
+    "settings.invalid.default_calendar_id": {
+        "en": "Choose a calendar of this account that you can write to.",
+        "he": "בחרו יומן של החשבון הזה שאפשר לכתוב אליו.",
+    },
+    "settings.invalid.import_calendar_ids": {
+        "en": "Choose calendars from this account's list.",
+        "he": "בחרו יומנים מהרשימה של החשבון הזה.",
+    },
 }

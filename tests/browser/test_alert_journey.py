@@ -1,8 +1,8 @@
 """A fault injected in Google reaches the manager as an alert, in English, in the real app.
 
-Yossi connects Google; then Google starts refusing his access (an injected 401, as when a person
+Noa connects Google; then Google starts refusing her access (an injected 401, as when a person
 removes the app's access in their Google account). The manager syncs him by hand, sees the run
-fail, finds the alert on the health page and in the notifications; Yossi sees the Reconnect banner
+fail, finds the alert on the health page and in the notifications; Noa sees the Reconnect banner
 and reconnects. Screenshots: google-connection-en, manual-sync-en, health-alert-en.
 """
 
@@ -29,7 +29,7 @@ from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
 
-YOSSI = next(p for p in DEMO_PEOPLE if p.email.startswith("yossi@"))
+NOA = next(p for p in DEMO_PEOPLE if p.email.startswith("noa@"))
 
 
 def in_english(page: Page) -> None:
@@ -59,7 +59,7 @@ def settled(page: Page) -> None:
 def through_consent(page: Page, stack: Stack, button: str) -> None:
     page.get_by_role("button", name=text(button, "en")).click()
     expect(page).to_have_url(re.compile("^" + re.escape(stack.emulator_url) + "/o/oauth2/"))
-    page.get_by_role("button", name=YOSSI.email).click()
+    page.get_by_role("button", name=NOA.email).click()
     expect(page).to_have_url(re.compile(re.escape(stack.public_url) + "/google_connection"))
     connected = text("google.connected_as", "en").split("{")[0].strip()
     expect(page.get_by_text(connected)).to_be_visible()
@@ -76,9 +76,9 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
     stack: Stack, browser: Browser, faults: httpx.Client
 ) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with local_context(browser) as yossis, local_context(browser, height=1100) as managers:
-        trainer = yossis.new_page()
-        log_in(trainer, stack, account=YOSSI.email)
+    with local_context(browser) as noas, local_context(browser, height=1100) as managers:
+        trainer = noas.new_page()
+        log_in(trainer, stack, account=NOA.email)
         in_english(trainer)
         open_page(trainer, "google_connection")
         through_consent(trainer, stack, "google.connect")
@@ -93,7 +93,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
         expect(trainer.get_by_text(success)).to_be_visible()
         trainer.screenshot(path=SCREENSHOTS / "google-connection-en.png")
 
-        # Google stops accepting Yossi's access token, refreshed or not.
+        # Google stops accepting Noa's access token, refreshed or not.
         faults.post(
             "/_emulator/faults",
             json={
@@ -101,7 +101,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
                 "status": 401,
                 "reason": "authError",
                 "times": 5,
-                "email": YOSSI.email,
+                "email": NOA.email,
             },
         ).raise_for_status()
 
@@ -112,7 +112,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
         manager.get_by_text(text("manual.all", "en"), exact=True).click()
         picker = manager.get_by_test_id("stMultiSelect")
         picker.click()
-        manager.get_by_role("option", name=re.compile(re.escape(YOSSI.name))).click()
+        manager.get_by_role("option", name=re.compile(re.escape(NOA.name))).click()
         manager.keyboard.press("Escape")
         manager.get_by_role("button", name=text("manual.start", "en")).click()
         finished = text("manual.finished", "en").split("{")[0].strip()
@@ -127,7 +127,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
         manager.screenshot(path=SCREENSHOTS / "manual-sync-en.png")
 
         # The health page lists the open alert; the notifications say it too.
-        alert = manager.get_by_text(f"{text('alert.rule.needs_reauth', 'en')}: {YOSSI.name}")
+        alert = manager.get_by_text(f"{text('alert.rule.needs_reauth', 'en')}: {NOA.name}")
         open_page(manager, "health")
         for _ in range(20):
             if alert.count():
@@ -141,9 +141,9 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
             text("shell.no_unread", "en")
         )
         open_page(manager, "notifications")
-        expect(manager.get_by_test_id("stMain")).to_contain_text(YOSSI.name)
+        expect(manager.get_by_test_id("stMain")).to_contain_text(NOA.name)
 
-        # Yossi is asked to reconnect, and does.
+        # Noa is asked to reconnect, and does.
         trainer.reload()
         settled(trainer)
         expect(trainer.get_by_text(text("google.needs_reauth", "en"))).to_be_visible()

@@ -104,3 +104,23 @@ def test_only_managers_administer_users(
         accounts.change_role(actor, actor.user_id, "manager", session=session)
     with pytest.raises(AccessDenied):
         accounts.set_user_active(actor, people["manager"].user_id, False, session=session)
+
+
+def test_a_trainer_reads_times_in_their_own_zone_and_others_in_the_default(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    """Staff and managers get None (the caller's default applies); so does a zone this machine
+    cannot load, rather than a page that fails."""
+    trainer = session.get(Trainer, people["trainer"].trainer_id)
+    assert trainer is not None
+    trainer.timezone = "America/New_York"
+    session.add(trainer)
+    session.commit()
+    assert accounts.trainer_timezone(people["trainer"], session=session) == "America/New_York"
+    assert accounts.trainer_timezone(people["other_trainer"], session=session) == "Asia/Jerusalem"
+    assert accounts.trainer_timezone(people["manager"], session=session) is None
+    assert accounts.trainer_timezone(people["staff"], session=session) is None
+    trainer.timezone = "Mars/Olympus_Mons"
+    session.add(trainer)
+    session.commit()
+    assert accounts.trainer_timezone(people["trainer"], session=session) is None

@@ -151,3 +151,29 @@ def test_a_manager_told_about_a_trainers_google_opens_the_trainers_page(
     assert not at.exception
     [link] = at.get("page_link")
     assert "trainers" in str(link.proto.page)
+
+
+def test_a_refused_invitation_is_explained_in_hebrew(app_as: Callable[..., AppTest]) -> None:
+    """Not with the service's English words, which are meant for the logs."""
+    at = app_as(EMAILS["manager"], "he").run()
+    at.switch_page("pages/users.py").run()
+    at.text_input(key="users_invite_email").input(EMAILS["staff"])  # already invited
+    at.button[0].click()
+    at.run()
+    assert [e.value for e in at.error] == [
+        "אי אפשר להזמין את הכתובת הזו: היא אינה כתובת דוא״ל תקינה, או שכבר הוזמנה."
+    ]
+
+
+def test_the_last_manager_keeps_the_role_with_the_reason_given(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    manager_id = _user_id(demo_store, EMAILS["manager"])
+    at = app_as(EMAILS["manager"]).run()
+    at.switch_page("pages/users.py").run()
+    at.selectbox(key="users_pick").set_value(manager_id).run()
+    at.selectbox(key=f"users_role_{manager_id}").set_value("staff").run()
+    at.button(key="users_save_role").click().run()
+    assert [e.value for e in at.error] == [
+        "The last active manager cannot lose the manager role: make someone else a manager first."
+    ]

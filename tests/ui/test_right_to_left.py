@@ -1,0 +1,60 @@
+"""Hebrew reads right to left everywhere: in tables drawn left to right, and around the date,
+time and number fields whose parts must not swap places."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages._shell import PDI, RLI, isolate_rtl
+from tests.ui.conftest import EMAILS
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("נקראו מ-Google", f"{RLI}נקראו מ-Google{PDI}"),
+        ("Google לא מחובר", f"{RLI}Google לא מחובר{PDI}"),
+        ("מועד תפוגה", "מועד תפוגה"),  # plain Hebrew words read right as they are
+        ("Read from Google", "Read from Google"),
+        ("dana@gmail.com", "dana@gmail.com"),
+    ],
+)
+def test_hebrew_mixed_with_latin_is_isolated_right_to_left(text: str, shown: str) -> None:
+    assert isolate_rtl(text) == shown
+
+
+def _styles(at: AppTest) -> str:
+    return "\n".join(str(html.proto) for html in at.get("html"))
+
+
+def test_in_hebrew_table_headers_and_texts_that_mix_in_latin_read_right_to_left(
+    app_as: Callable[..., AppTest],
+) -> None:
+    at = app_as(EMAILS["staff"], "he").run()
+    at.switch_page("pages/manual_sync.py").run()
+    at.button(key="manual_sync_start").click().run()
+    progress = at.dataframe[0].value
+    assert f"{RLI}נקראו מ-Google{PDI}" in progress.columns
+    assert "שם" in progress.columns
+    assert set(progress["מצב"]) == {f"{RLI}Google לא מחובר{PDI}"}
+    english = app_as(EMAILS["staff"]).run()
+    english.switch_page("pages/manual_sync.py").run()
+    english.button(key="manual_sync_start").click().run()
+    assert "Read from Google" in english.dataframe[0].value.columns
+
+
+def test_in_hebrew_date_time_and_number_fields_keep_their_parts_left_to_right(
+    app_as: Callable[..., AppTest],
+) -> None:
+    """On every page (the shell styles them all), not only those with such fields."""
+    at = app_as(EMAILS["manager"], "he").run()
+    styles = _styles(at)
+    assert '[data-testid=\\"stDateInput\\"]' in styles
+    assert '[data-testid=\\"stTimeInput\\"]' in styles
+    assert '[data-testid=\\"stNumberInputField\\"] { direction: ltr;' in styles
+    assert 'content: \\"(חובה)\\"' in styles  # not Streamlit's own "(required)"
+    english = app_as(EMAILS["manager"]).run()
+    assert "stDateInput" not in _styles(english)
