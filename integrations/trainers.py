@@ -13,10 +13,12 @@ from db.models import (
     Client,
     Integration,
     IntegrationCredential,
+    Role,
     RunOutcome,
     SyncRun,
     SyncState,
     Trainer,
+    User,
     utcnow,
 )
 from integrations.core.access import Actor, Capability
@@ -39,6 +41,17 @@ class TrainerOverview:
     last_sync_outcome: RunOutcome | None
     clients: int
     upcoming_sessions: int
+
+
+def working_trainer() -> sa.ColumnElement[bool]:
+    """A trainer still working here: one whose login is active with the trainer role, or one the
+    CRM holds without any login. A trainer whose login was turned off, or who became staff, keeps
+    their data but leaves the lists people pick trainers from."""
+    logins = sa.select(col(User.id)).where(col(User.trainer_id) == col(Trainer.id))
+    return sa.or_(
+        logins.where(col(User.is_active), col(User.role) == Role.TRAINER).exists(),
+        ~logins.exists(),
+    )
 
 
 def list_trainer_overviews(
@@ -89,6 +102,8 @@ def list_trainer_overviews(
     )
     if not actor.can(Capability.VIEW_ALL_TRAINERS):
         shown = shown.where(col(Trainer.id) == actor.trainer_id)
+    else:
+        shown = shown.where(working_trainer())
     trainers = shown.subquery("shown")
     query = (
         sa.select(

@@ -12,11 +12,13 @@ from db.models import (
     Client,
     Integration,
     IntegrationCredential,
+    Role,
     RunOutcome,
     SyncRun,
     SyncTrigger,
+    Trainer,
 )
-from integrations import trainers
+from integrations import accounts, trainers
 from integrations.core.access import Actor
 from integrations.trainers import NOT_CONNECTED, UPCOMING_DAYS, TrainerOverview
 from tests.conftest import at
@@ -121,3 +123,26 @@ def test_a_trainer_gets_only_their_own_counts(session: Session, people: dict[str
 
     [own] = trainers.list_trainer_overviews(people["trainer"], session=session, now=NOW)
     assert (own.id, own.clients, own.upcoming_sessions) == (mine, 0, 1)
+
+
+def test_a_trainer_whose_login_was_turned_off_or_who_became_staff_leaves_the_lists(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    """Their data stays; the people picking trainers no longer see them. A trainer the CRM holds
+    without any login is still listed, and turning the login back on brings the trainer back."""
+    manager = people["manager"]
+    dana, yossi = people["trainer"], people["other_trainer"]
+    crm_only = Trainer(name="Ruth", email="ruth@example.com")
+    session.add(crm_only)
+    session.commit()
+    assert set(_overviews(manager, session)) == {dana.trainer_id, yossi.trainer_id, crm_only.id}
+
+    accounts.set_user_active(manager, dana.user_id, False, session=session)
+    accounts.change_role(manager, yossi.user_id, Role.STAFF, session=session)
+    assert set(_overviews(manager, session)) == {crm_only.id}
+    assert set(_overviews(people["staff"], session)) == {crm_only.id}
+
+    accounts.set_user_active(manager, dana.user_id, True, session=session)
+    assert set(_overviews(manager, session)) == {dana.trainer_id, crm_only.id}
+    # Dana herself, logged in again, still sees her own overview.
+    assert set(_overviews(dana, session)) == {dana.trainer_id}
