@@ -21,6 +21,8 @@ from pages._shell import ACTOR_KEY, LANG_KEY, LOCALE_LOADED_KEY, apply_direction
 
 st.set_page_config(page_title="NEWYM Integrations", page_icon="🔗", layout="wide")
 
+DEACTIVATED_KEY = "shell_login_deactivated"
+
 
 @st.cache_resource
 def _configure_process() -> bool:
@@ -105,8 +107,13 @@ def login_screen() -> None:
 
 
 def not_invited_screen() -> None:
-    st.title(t("not_invited.heading"))
-    st.warning(t("not_invited.body", email=str(st.user.get("email") or "?")))
+    email = str(st.user.get("email") or "?")
+    if st.session_state.get(DEACTIVATED_KEY):
+        st.title(t("deactivated.heading"))
+        st.warning(t("deactivated.body", email=email))
+    else:
+        st.title(t("not_invited.heading"))
+        st.warning(t("not_invited.body", email=email))
     if st.button(t("shell.logout"), key="not_invited_logout"):
         st.logout()
 
@@ -136,8 +143,10 @@ def main() -> None:
     with open_session() as session:
         actor = accounts.resolve_login(email, session=session)
         unread = unread_count(actor, session=session) if actor else 0
+        deactivated = actor is None and accounts.is_deactivated(email, session=session)
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)
+        st.session_state[DEACTIVATED_KEY] = deactivated
         show_demo_banner(banner, settings.demo_mode)
         language_switch()
         apply_direction()

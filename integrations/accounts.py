@@ -73,6 +73,17 @@ def resolve_login(email: str, *, session: Session) -> Actor | None:
     return actor_for(user)
 
 
+def is_deactivated(email: str, *, session: Session) -> bool:
+    """Whether a refused login belongs to someone whose access was turned off (as opposed to an
+    address never invited): they are told so, and whom to ask."""
+    try:
+        address = normalise_email(email)
+    except InvalidInput:
+        return False
+    found = session.exec(select(User.is_active).where(User.email == address)).first()
+    return found is False
+
+
 def add_user(
     email: str,
     role: str | Role,

@@ -45,6 +45,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "הכתובת {email} אינה ברשימת המורשים להשתמש במערכת, או שהגישה שלה הושבתה. "
         "בקשו ממנהל/ת להזמין את הכתובת הזו, ואז התחברו שוב.",
     },
+    "deactivated.heading": {"en": "Your access is turned off", "he": "הגישה שלכם הושבתה"},
+    "deactivated.body": {
+        "en": "A manager turned off the access of {email} to this console. If you still need "
+        "it, ask your manager to turn it back on, then log in again.",
+        "he": "מנהל/ת השבית/ה את הגישה של {email} למערכת. אם הגישה עדיין נחוצה לכם, בקשו "
+        "ממנהל/ת להפעיל אותה מחדש, ואז התחברו שוב.",
+    },
     "shell.logout": {"en": "Log out", "he": "התנתקות"},
     "shell.language": {"en": "Language", "he": "שפה"},
     "shell.required": {"en": "(required)", "he": "(חובה)"},

@@ -39,6 +39,11 @@ flash = st.session_state.pop("users_flash", None)
 if flash:
     st.toast(flash, icon="✅")
 
+if st.session_state.pop("users_invite_done", False):
+    # Emptied only after a successful invitation: a refused one keeps what was typed.
+    for key in ("users_invite_email", "users_invite_name"):
+        st.session_state.pop(key, None)
+
 with st.expander(t("users.invite"), expanded=False), st.form("users_invite", clear_on_submit=False):
     email = st.text_input(t("users.email"), key="users_invite_email")
     name = st.text_input(t("users.name"), key="users_invite_name")
@@ -58,6 +63,7 @@ with st.expander(t("users.invite"), expanded=False), st.form("users_invite", cle
                 role=t(f"role.{user.role}"),
                 url=get_settings().PUBLIC_URL,
             )
+            st.session_state["users_invite_done"] = True
             st.rerun()
 
 with open_session() as session:

@@ -55,6 +55,9 @@ def test_a_manager_invites_a_trainer_who_can_then_log_in(
     assert any("new.trainer@example.com" in toast.value for toast in at.toast)
     emails = list(at.dataframe[0].value["Email"])
     assert "new.trainer@example.com" in emails
+    # The form is emptied for the next invitation.
+    assert at.text_input(key="users_invite_email").value == ""
+    assert at.text_input(key="users_invite_name").value == ""
     newcomer = app_as("new.trainer@example.com").run()
     assert [t.value for t in newcomer.title] == ["My integrations"]
 
@@ -86,7 +89,8 @@ def test_a_manager_deactivates_a_user_who_then_cannot_log_in(
     at.button(key="users_toggle_active").click().run()
     assert not at.error
     locked_out = app_as(EMAILS["staff"]).run()
-    assert [t.value for t in locked_out.title] == ["You have not been invited yet"]
+    assert [t.value for t in locked_out.title] == ["Your access is turned off"]
+    assert EMAILS["staff"] in locked_out.warning[0].value
 
 
 def test_notifications_list_unread_first_and_mark_read(
