@@ -26,6 +26,9 @@ Compose = Callable[[str], tuple[str, str]]
 
 
 def text(key: str, locale: str, **values: Any) -> str:
+    """As the pages' `t()`: with `count=1`, the singular `key.one` when there is one."""
+    if values.get("count") == 1 and f"{key}.one" in TEXTS:
+        key = f"{key}.one"
     entry = TEXTS[key]
     template = entry.get(locale) or entry["en"]
     return template.format(**values) if values else template

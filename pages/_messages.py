@@ -56,6 +56,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "shell.language": {"en": "Language", "he": "שפה"},
     "shell.required": {"en": "(required)", "he": "(חובה)"},
     "shell.unread": {"en": "{count} unread notifications", "he": "{count} התראות שלא נקראו"},
+    "shell.unread.one": {"en": "One unread notification", "he": "התראה אחת שלא נקראה"},
     "shell.no_unread": {"en": "No unread notifications", "he": "אין התראות שלא נקראו"},
     "shell.times_in": {"en": "Times in {zone}", "he": "השעות מוצגות לפי אזור הזמן {zone}"},
     "shell.denied": {
@@ -179,6 +180,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "google.connected_as": {
         "en": "Connected to {account}; {count} calendars found.",
         "he": "החיבור ל-{account} הושלם; נמצאו {count} יומנים.",
+    },
+    "google.connected_as.one": {
+        "en": "Connected to {account}; one calendar found.",
+        "he": "החיבור ל-{account} הושלם; נמצא יומן אחד.",
     },
     "google.needs_reauth": {
         "en": "Google no longer accepts this connection (the access was removed or expired). "

@@ -31,7 +31,13 @@ def lang() -> str:
 
 
 def t(key: str, **values: Any) -> str:
-    """The text for `key` in the chosen language (English when a translation is missing)."""
+    """The text for `key` in the chosen language (English when a translation is missing).
+
+    With `count=1`, the singular `key.one` when the catalogue has one: "one calendar found",
+    "יומן אחד", not "1 calendars", "1 יומנים".
+    """
+    if values.get("count") == 1 and f"{key}.one" in MESSAGES:
+        key = f"{key}.one"
     entry = MESSAGES.get(key)
     if entry is None:
         return key

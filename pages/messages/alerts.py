@@ -57,6 +57,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "הבעיה נפתרה; היא נמשכה {duration}.",
     },
     "alert.duration.minutes": {"en": "{count} minutes", "he": "{count} דקות"},
+    "alert.duration.minutes.one": {"en": "a minute", "he": "דקה אחת"},
     "alert.duration.hours": {"en": "{count} hours", "he": "{count} שעות"},
+    "alert.duration.hours.one": {"en": "an hour", "he": "שעה אחת"},
     "alert.duration.days": {"en": "{count} days", "he": "{count} ימים"},
+    "alert.duration.days.one": {"en": "a day", "he": "יום אחד"},
 }

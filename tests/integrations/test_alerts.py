@@ -456,3 +456,11 @@ def test_the_worker_checks_alerts_on_every_tick(
     result = worker.run_tick_handlers(NOW)
     assert result["failed"] == []
     assert len(_alerts(session)) == 2
+
+
+def test_a_single_unit_of_time_reads_in_the_singular() -> None:
+    assert alerts._duration(timedelta(minutes=1), "he") == "דקה אחת"
+    assert alerts._duration(timedelta(minutes=5), "en") == "5 minutes"
+    assert alerts._duration(timedelta(hours=2, minutes=59), "en") == "2 hours"
+    assert alerts._duration(timedelta(days=1), "en") == "24 hours"
+    assert alerts._duration(timedelta(days=2), "he") == "2 ימים"

@@ -26,3 +26,32 @@ def test_every_key_used_by_a_page_is_defined() -> None:
         )
     assert used, "no t() calls found"
     assert sorted(used - set(MESSAGES)) == []
+
+
+def test_every_singular_form_belongs_to_a_counted_message() -> None:
+    """`key.one` replaces `key` when count is 1, so `key` must exist and take a count."""
+    for key in (k for k in MESSAGES if k.endswith(".one")):
+        base = MESSAGES.get(key.removesuffix(".one"))
+        assert base is not None and "{count}" in base["en"], key
+
+
+def test_one_of_something_reads_in_the_singular() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    def script() -> None:
+        import streamlit as st
+
+        from pages._shell import LANG_KEY, t
+
+        for lang in ("he", "en"):
+            st.session_state[LANG_KEY] = lang
+            for count in (1, 2):
+                st.text(t("shell.unread", count=count))
+
+    at = AppTest.from_function(script).run()
+    assert [element.value for element in at.text] == [
+        "התראה אחת שלא נקראה",
+        "2 התראות שלא נקראו",
+        "One unread notification",
+        "2 unread notifications",
+    ]
