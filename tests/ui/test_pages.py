@@ -103,7 +103,7 @@ def test_notifications_list_unread_first_and_mark_read(
         )
         session.commit()
     at = app_as(EMAILS["trainer"]).run()
-    assert any("1 unread" in caption.value for caption in at.sidebar.caption)
+    assert "One unread notification" in [caption.value for caption in at.sidebar.caption]
     at.switch_page("pages/notifications.py").run()
     assert "Google sync failed" in at.markdown[0].value
     read_buttons = [b for b in at.button if b.key and b.key.startswith("notifications_read_")]
