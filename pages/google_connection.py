@@ -7,9 +7,11 @@ page finishes the connection, then clears them so a reload cannot replay the cod
 from __future__ import annotations
 
 import html
+from datetime import datetime, timedelta
 
 import streamlit as st
 
+from db.models import RunOutcome, utcnow
 from integrations.core.access import Capability
 from integrations.core.errors import IntegrationError
 from integrations.google_calendar.connection import ConsentError
@@ -20,9 +22,11 @@ from integrations.google_calendar.service import (
     google_status,
     request_sync,
 )
+from integrations.google_calendar.status import GoogleCalendarStatus
 from pages._shell import (
     display_zone,
     error_message,
+    is_rtl,
     keep_choices,
     local_time,
     outcome_label,
@@ -30,6 +34,20 @@ from pages._shell import (
     status_label,
     t,
 )
+
+#: When this page asked for a sync (UTC, less CLOCK_SLACK): the page follows its run.
+FOLLOW_KEY = "google_follow_sync"
+CLOCK_SLACK = timedelta(seconds=1)
+#: A queue with no worker to take the sync must not keep the page polling for ever.
+FOLLOW_AT_MOST = timedelta(minutes=2)
+LRI, RLI, PDI = "\u2066", "\u2067", "\u2069"  # left/right-to-left isolate, pop isolate
+
+
+def in_own_direction(text: str) -> str:
+    """A toast outlives the run that made it, so after a language switch it sits under the
+    other language's layout: isolated in its own direction, it still reads the right way."""
+    return f"{RLI if is_rtl() else LRI}{text}{PDI}"
+
 
 actor = require(Capability.MANAGE_TRAINER)
 trainer_id = actor.trainer_id
@@ -40,6 +58,14 @@ assert trainer_id is not None
 st.title(t("page.google_connection"))
 keep_choices("google", ["google_keep_choice"])
 
+
+def already_done(failure: ConsentError) -> bool:
+    """Browser Back onto Google's return address replays a link that already connected this
+    trainer: nothing is wrong, so nothing alarming is said."""
+    assert trainer_id is not None
+    return failure.reason == "state_used" and google_status(actor, trainer_id).connected
+
+
 params = st.query_params
 if "state" in params:
     state, code, error = params.get("state", ""), params.get("code"), params.get("error")
@@ -48,10 +74,11 @@ if "state" in params:
         try:
             connected = finish_connection(actor, code=code, state=state, error=error)
         except ConsentError as failure:
-            st.session_state["google_flash"] = (
-                "error",
-                t(f"google.consent.{failure.reason}", missing=", ".join(failure.missing)),
-            )
+            if not already_done(failure):
+                st.session_state["google_flash"] = (
+                    "error",
+                    t(f"google.consent.{failure.reason}", missing=", ".join(failure.missing)),
+                )
         except IntegrationError as failure:
             st.session_state["google_flash"] = ("error", error_message(failure, "google"))
         else:
@@ -68,10 +95,47 @@ if "state" in params:
 flash = st.session_state.pop("google_flash", None)
 if flash:
     kind, message = flash
-    (st.success if kind == "success" else st.error)(message)
+    {"success": st.success, "warning": st.warning, "info": st.info}.get(kind, st.error)(message)
 
 status = google_status(actor, trainer_id)
 zone = display_zone()
+
+
+def outcome_flash(ended: GoogleCalendarStatus) -> tuple[str, str]:
+    """How the sync this page asked for ended, in the reader's language."""
+    at = local_time(ended.last_sync_finished_at or ended.last_sync_at, zone, "%H:%M")
+    reason = t(f"health.kind.{ended.last_sync_error_kind or 'unknown'}")
+    if reason.startswith("health.kind."):  # a kind without a label yet
+        reason = t("health.kind.unknown")
+    if ended.last_sync_outcome == RunOutcome.SUCCESS:
+        return "success", t("google.sync_done", at=at)
+    if ended.last_sync_outcome == RunOutcome.PARTIAL:
+        return "warning", t("google.sync_partial", at=at, reason=reason)
+    return "error", t("google.sync_failed", at=at, reason=reason)
+
+
+def follow_sync() -> None:
+    """While the sync asked for on this page runs: say so; once it ends, rerun the whole page
+    so the card shows it, with its outcome above."""
+    assert trainer_id is not None
+    requested: datetime | None = st.session_state.get(FOLLOW_KEY)
+    if requested is None:
+        return
+    latest = google_status(actor, trainer_id)
+    started = latest.last_sync_at is not None and latest.last_sync_at >= requested
+    if started and latest.last_sync_outcome not in (None, RunOutcome.RUNNING):
+        del st.session_state[FOLLOW_KEY]
+        st.session_state["google_flash"] = outcome_flash(latest)
+        st.rerun()
+    if utcnow() - requested > FOLLOW_AT_MOST:
+        del st.session_state[FOLLOW_KEY]
+        st.session_state["google_flash"] = ("info", t("google.sync_slow"))
+        st.rerun()
+    st.info(
+        t("google.sync_running" if started else "google.sync_waiting"),
+        icon="🔄",
+    )
+
 
 if status.status == "needs_reauth":
     st.warning(t("google.needs_reauth"), icon="⚠️")
@@ -114,7 +178,12 @@ if status.status in {"not_connected", "needs_reauth", "disconnected"}:
 else:
     if st.button(t("google.sync_now"), type="primary", key="google_sync_now"):
         queued = request_sync(actor, trainer_id)
-        st.toast(t("google.sync_queued") if queued else t("google.sync_already_queued"), icon="🔄")
+        message = t("google.sync_queued") if queued else t("google.sync_already_queued")
+        st.toast(in_own_direction(message), icon="🔄")
+        # Either way a run starts after now (a waiting sync has not started yet): follow it.
+        st.session_state[FOLLOW_KEY] = utcnow() - CLOCK_SLACK
+    # Polls only while a sync asked for here has not ended; the last poll reruns the page.
+    st.fragment(run_every=2 if FOLLOW_KEY in st.session_state else None)(follow_sync)()
     with st.expander(t("google.disconnect")):
         st.write(t("google.disconnect_explain"))
         keep = st.radio(

@@ -5,15 +5,17 @@ The syncs run on the worker; this page only queues them and follows their progre
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import streamlit as st
 
-from db.models import utcnow
 from integrations.core.access import Capability
+from integrations.google_calendar.manual import TrainerProgress, last_finished_at
 from integrations.google_calendar.service import manual_progress, start_manual_sync
 from integrations.runtime import session as open_session
 from integrations.trainers import list_trainer_overviews
+from pages._messages import MESSAGES
 from pages._shell import (
     display_zone,
     keep_choices,
@@ -55,7 +57,66 @@ chosen = (
 st.caption(t("manual.explain"))
 if st.button(t("manual.start"), type="primary", disabled=not chosen, key="manual_sync_start"):
     batch = start_manual_sync(actor, chosen)
-    st.session_state[BATCH_KEY] = {"ids": chosen, "since": batch.started_at - timedelta(seconds=1)}
+    since = batch.started_at - timedelta(seconds=1)
+    st.session_state[BATCH_KEY] = {"ids": chosen, "since": dict.fromkeys(chosen, since)}
+
+
+def batch_progress(batch: dict[str, Any]) -> list[TrainerProgress]:
+    """Each trainer's latest run since it was (re)started: a retry restarts only the failed
+    ones, and the others keep showing the runs they already finished."""
+    starts: dict[datetime, list[str]] = {}
+    for trainer_id in batch["ids"]:
+        starts.setdefault(batch["since"][trainer_id], []).append(trainer_id)
+    found = {
+        p.trainer_id: p for since, ids in starts.items() for p in manual_progress(actor, ids, since)
+    }
+    return [found[trainer_id] for trainer_id in batch["ids"] if trainer_id in found]
+
+
+def kind_of(progress: TrainerProgress) -> str:
+    """The run's error kind if the catalogue explains it, else "unknown" (an old run, or a
+    kind added to the engine before its explanation)."""
+    kind = progress.error_kind or "unknown"
+    return kind if f"manual.fix.{kind}" in MESSAGES else "unknown"
+
+
+def error_label(progress: TrainerProgress) -> str | None:
+    """The short, translated name of what went wrong; the service's own text is English and
+    written for logs, so it only appears under "technical details"."""
+    if progress.state not in {"failed", "partial"} or not (progress.error or progress.error_kind):
+        return None
+    return t(f"health.kind.{kind_of(progress)}")
+
+
+def show_outcome(progress: list[TrainerProgress]) -> None:
+    """Once every run has ended: when the last one ended, and how many did not succeed."""
+    if all(p.state == "not_connected" for p in progress):
+        st.info(t("manual.finished_nothing"))
+        return
+    at = local_time(last_finished_at(progress), display_zone(), "%H:%M")
+    failed = sum(1 for p in progress if p.state == "failed")
+    partial = sum(1 for p in progress if p.state == "partial")
+    if failed:
+        st.warning(t("manual.finished_failed", at=at, failed=failed, total=len(progress)))
+    elif partial:
+        st.warning(t("manual.finished_partial", at=at, partial=partial, total=len(progress)))
+    else:
+        st.success(t("manual.finished", at=at))
+
+
+def show_problems(progress: list[TrainerProgress]) -> None:
+    """Each trainer whose run failed: what happened and what to do, in the reader's language;
+    the raw text stays available for whoever has to dig further."""
+    troubled = [p for p in progress if error_label(p) is not None]
+    if not troubled:
+        return
+    st.subheader(t("manual.problems"))
+    for p in troubled:
+        st.markdown(f"**{p.name}**: {error_label(p)}. {t(f'manual.fix.{kind_of(p)}')}")
+    with st.expander(t("manual.details")):
+        for p in troubled:
+            st.caption(f"{p.name} ({p.error_kind or 'unknown'})")
+            st.code(p.error or "—", language=None, wrap_lines=True)
 
 
 @st.fragment(run_every=2)
@@ -63,39 +124,40 @@ def follow() -> None:
     batch = st.session_state.get(BATCH_KEY)
     if not batch:
         return
-    progress = manual_progress(actor, batch["ids"], batch["since"])
+    progress = batch_progress(batch)
     done = sum(1 for p in progress if p.finished)
     st.progress(
         done / len(progress) if progress else 1.0,
         text=t("manual.progress", done=done, total=len(progress)),
     )
+    # Missing numbers are None, never "—": a column mixing text and numbers cannot be
+    # converted for the grid (Arrow), which logged a traceback on every refresh.
     table(
         [
             {
                 t("col.name"): p.name,
                 t("manual.state"): t(f"manual.state.{p.state}"),
                 t("manual.fetched"): p.fetched,
-                t("manual.changed"): p.created + p.updated + p.deleted,
+                t("manual.changed"): p.changed,
                 t("manual.pushed"): p.pushed,
                 t("manual.conflicts"): p.conflicts,
                 t("manual.seconds"): round(p.duration_ms / 1000, 1)
                 if p.duration_ms is not None
-                else "—",
-                t("manual.error"): p.error or "",
+                else None,
+                t("manual.error"): error_label(p),
             }
             for p in progress
         ]
     )
+    if done == len(progress) and progress:
+        show_outcome(progress)
     failed = [p.trainer_id for p in progress if p.state == "failed"]
     if failed and st.button(t("manual.retry", count=len(failed)), key="manual_sync_retry"):
         retry = start_manual_sync(actor, failed)
-        st.session_state[BATCH_KEY] = {
-            "ids": batch["ids"],
-            "since": retry.started_at - timedelta(seconds=1),
-        }
+        since = retry.started_at - timedelta(seconds=1)
+        batch["since"].update(dict.fromkeys(failed, since))
         st.rerun()
-    if done == len(progress) and progress:
-        st.success(t("manual.finished", at=local_time(utcnow(), display_zone(), "%H:%M")))
+    show_problems(progress)
 
 
 follow()

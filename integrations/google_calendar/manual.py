@@ -37,17 +37,29 @@ class ManualBatch:
 
 @dataclass(frozen=True, slots=True)
 class TrainerProgress:
+    """One trainer's part of a manual sync; the counts are None until a run has written them,
+    so a table shows "nothing yet" rather than a made-up zero."""
+
     trainer_id: str
     name: str
     state: str  # waiting, running, success, partial, failed, not_connected
-    fetched: int = 0
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    pushed: int = 0
-    conflicts: int = 0
+    fetched: int | None = None
+    created: int | None = None
+    updated: int | None = None
+    deleted: int | None = None
+    pushed: int | None = None
+    conflicts: int | None = None
     duration_ms: int | None = None
+    finished_at: datetime | None = None
     error: str | None = None
+    #: An `ErrorKind` value (or "interrupted"): what the page explains, in the reader's language.
+    error_kind: str | None = None
+
+    @property
+    def changed(self) -> int | None:
+        """Events created, updated or deleted here; None while nothing is known."""
+        counts = (self.created, self.updated, self.deleted)
+        return None if all(c is None for c in counts) else sum(c or 0 for c in counts)
 
     @property
     def finished(self) -> bool:
@@ -81,6 +93,11 @@ def plan_manual_sync(actor: Actor, trainer_ids: list[str], *, session: Session) 
         queued=[t for t in trainer_ids if t in connected],
         not_connected=[t for t in trainer_ids if t not in connected],
     )
+
+
+def last_finished_at(progress: list[TrainerProgress]) -> datetime | None:
+    """When the last of these runs ended (not when someone looked): None if none has ended."""
+    return max((p.finished_at for p in progress if p.finished_at is not None), default=None)
 
 
 def manual_sync_progress(
@@ -133,7 +150,9 @@ def manual_sync_progress(
                 pushed=run.pushed,
                 conflicts=run.conflicts,
                 duration_ms=run.duration_ms,
+                finished_at=run.finished_at,
                 error=run.error,
+                error_kind=run.error_kind,
             )
         )
     return progress

@@ -31,6 +31,8 @@ FREQUENCY_INTERVAL = {
 }
 #: A realtime calendar is still polled this often, since Google's pushes may be lost.
 REALTIME_BACKSTOP = timedelta(hours=1)
+#: Directions that read Google: with no calendar to read from they would silently do nothing.
+BRINGS_GOOGLE_IN = frozenset({SyncDirection.BIDIRECTIONAL, SyncDirection.FROM_GOOGLE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,10 @@ class GoogleCalendarStatus:
     channel_expires_at: datetime | None
     last_error: str | None = None
     writable_calendars: list[CalendarInfo] = field(default_factory=list)
+    #: When the last run ended (None while it runs) and its `ErrorKind`, so a page can say
+    #: in the reader's language how a sync it asked for ended.
+    last_sync_finished_at: datetime | None = None
+    last_sync_error_kind: str | None = None
 
 
 def _credential(trainer_id: str, session: Session) -> IntegrationCredential | None:
@@ -112,6 +118,8 @@ def get_google_calendar_status_unchecked(
         next_sync_at=_next_sync(settings, last_run, connected),
         channel_expires_at=channel_expiry,
         last_error=credential.last_error if credential else None,
+        last_sync_finished_at=last_run.finished_at if last_run else None,
+        last_sync_error_kind=last_run.error_kind if last_run else None,
     )
 
 
@@ -174,6 +182,16 @@ def update_google_calendar_sync_settings(
                 settings.import_calendar_ids = [str(v) for v in value]
             else:
                 raise InvalidInput(f"unknown setting '{key}'", field=key)
+        touched = {names.get(key, key) for key in changes}
+        if (
+            touched & {"sync_direction", "import_calendar_ids"}
+            and settings.sync_direction in BRINGS_GOOGLE_IN
+            and not settings.import_calendar_ids
+        ):
+            raise InvalidInput(
+                "choose a calendar to bring in, or sync from the CRM to Google only",
+                field="import_calendar_ids",
+            )
     except InvalidInput:
         session.rollback()  # nothing half-applied survives a refused change
         raise

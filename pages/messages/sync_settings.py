@@ -11,8 +11,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "settings.saved": {"en": "Settings saved.", "he": "ההגדרות נשמרו."},
     "settings.auto": {"en": "Sync automatically", "he": "סנכרון אוטומטי"},
     "settings.auto_help": {
-        "en": "Off: nothing syncs until you press Sync now.",
-        "he": 'כשהאפשרות כבויה, דבר לא מסתנכרן עד שתלחצו על "סנכרון עכשיו".',
+        "en": "On: syncs by itself, as often as chosen below. "
+        "Off: nothing syncs until you press Sync now.",
+        "he": "מופעל: הסנכרון רץ מעצמו, בתדירות שנבחרה למטה. "
+        'כבוי: דבר לא מסתנכרן עד שתלחצו על "סנכרון עכשיו".',
     },
     "settings.direction": {"en": "Direction", "he": "כיוון הסנכרון"},
     "settings.direction.bidirectional": {
@@ -64,6 +66,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "settings.invalid.default_calendar_id": {
         "en": "Choose a calendar of this account that you can write to.",
         "he": "בחרו יומן של החשבון הזה שאפשר לכתוב אליו.",
+    },
+    # The Google connection page following a sync it asked for.
+    "google.sync_waiting": {
+        "en": "The sync is waiting for its turn…",
+        "he": "הסנכרון ממתין לתורו…",
+    },
+    "google.sync_running": {"en": "Syncing with Google…", "he": "מסנכרנים עם Google…"},
+    "google.sync_done": {"en": "Sync finished at {at}.", "he": "הסנכרון הסתיים ב-{at}."},
+    "google.sync_partial": {
+        "en": "Sync finished at {at}, but some changes did not go through ({reason}). "
+        "The next sync tries them again.",
+        "he": "הסנכרון הסתיים ב-{at}, אבל חלק מהשינויים לא עברו ({reason}). "
+        "הסנכרון הבא ינסה אותם שוב.",
+    },
+    "google.sync_failed": {
+        "en": "The sync failed at {at}: {reason}.",
+        "he": "הסנכרון נכשל ב-{at}: {reason}.",
+    },
+    "google.sync_slow": {
+        "en": "The sync is taking longer than usual. Its outcome will show under Last sync "
+        "when it ends; reload this page to see it.",
+        "he": 'הסנכרון נמשך יותר מהרגיל. התוצאה תופיע תחת "סנכרון אחרון" כשיסתיים; '
+        "טענו את הדף מחדש כדי לראות אותה.",
+    },
+    "settings.invalid.import_empty": {
+        "en": "Choose at least one calendar to bring in: with none, Google's events cannot "
+        'come here. To only send your sessions to Google, choose "From the CRM to Google".',
+        "he": "בחרו לפחות יומן אחד לייבוא: בלי יומן, אירועי Google לא יכולים להגיע לכאן. "
+        'כדי רק לשלוח את האימונים ל-Google, בחרו "מהמערכת ל-Google".',
     },
     "settings.invalid.import_calendar_ids": {
         "en": "Choose calendars from this account's list.",

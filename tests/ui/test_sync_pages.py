@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
@@ -11,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from db.engine import get_engine
 from db.models import (
     GoogleCalendarSyncSettings,
+    Integration,
     IntegrationCredential,
     RunOutcome,
     SyncRun,
@@ -52,8 +56,8 @@ def _connect(store: str, email: str) -> str:
         session.add(
             IntegrationCredential(
                 trainer_id=trainer_id,
-                integration="google_calendar",
-                account_email="dana@gmail.com",
+                integration=Integration.GOOGLE_CALENDAR,
+                account_email=email,
                 calendars=CALENDARS,
             )
         )
@@ -133,6 +137,7 @@ def test_staff_start_a_sync_of_all_trainers_and_watch_it_finish(
                 trigger=SyncTrigger.MANUAL,
                 outcome=RunOutcome.SUCCESS,
                 started_at=utcnow(),
+                finished_at=utcnow(),
                 fetched=12,
                 pushed=3,
                 duration_ms=900,
@@ -164,12 +169,14 @@ def test_failed_syncs_can_be_retried_from_the_page(
                 trigger=SyncTrigger.MANUAL,
                 outcome=RunOutcome.FAILED,
                 started_at=utcnow(),
+                finished_at=utcnow(),
                 error="Google answered 503",
+                error_kind="transient",
             )
         )
         session.commit()
     at.run()
-    assert "Google answered 503" in list(at.dataframe[0].value["Error"])
+    assert "Temporary failure" in list(at.dataframe[0].value["Error"])
     at.button(key="manual_sync_retry").click().run()
     assert worker.huey.pending_count() == 1
     worker.huey.flush()
@@ -179,3 +186,179 @@ def test_a_trainer_cannot_open_manual_sync(app_as: Callable[..., AppTest]) -> No
     at = app_as(EMAILS["trainer"]).run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/manual_sync.py")
+
+
+def _record_run(store: str, trainer_id: str, outcome: RunOutcome, **values: Any) -> None:
+    """What the worker writes when a sync ends (the tests play the worker)."""
+    with Session(get_engine(store)) as session:
+        session.add(
+            SyncRun(trainer_id=trainer_id, trigger=SyncTrigger.MANUAL, outcome=outcome, **values)
+        )
+        session.commit()
+
+
+def _start_sync_for_everyone(at: AppTest) -> None:
+    at.switch_page("pages/manual_sync.py").run()
+    at.button(key="manual_sync_start").click().run()
+    worker.huey.flush()
+
+
+def test_auto_sync_is_explained_whichever_way_the_toggle_stands(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """The line under the toggle once read "Off: ..." while the toggle was on."""
+    _connect(demo_store, EMAILS["trainer"])
+    at = app_as(EMAILS["trainer"]).run()
+    at.switch_page("pages/sync_settings.py").run()
+    assert at.toggle(key="sync_settings_auto").value is True
+    explanation = at.caption[0].value
+    assert explanation.startswith("On: syncs by itself") and "Off: nothing syncs" in explanation
+
+
+def test_removing_every_calendar_to_bring_in_is_refused_beside_it_and_keeps_the_choices(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    trainer_id = _connect(demo_store, EMAILS["trainer"])
+    at = app_as(EMAILS["trainer"]).run()
+    at.switch_page("pages/sync_settings.py").run()
+    at.radio(key="sync_settings_frequency").set_value("hourly")
+    at.multiselect(key="sync_settings_import").set_value([])
+    at.button[0].click().run()
+    assert not at.exception
+    assert not any("Settings saved" in toast.value for toast in at.toast)
+    assert [e.value for e in at.error] == [
+        "Choose at least one calendar to bring in: with none, Google's events cannot come "
+        'here. To only send your sessions to Google, choose "From the CRM to Google".'
+    ]
+    # Nothing saved, nothing the trainer entered lost.
+    with Session(get_engine(demo_store)) as session:
+        saved = session.get(GoogleCalendarSyncSettings, trainer_id)
+        assert saved is not None
+        assert (saved.import_calendar_ids, saved.sync_frequency.value) == (
+            ["dana@gmail.com"],
+            "realtime",
+        )
+    assert at.multiselect(key="sync_settings_import").value == []
+    assert at.radio(key="sync_settings_frequency").value == "hourly"
+    # Sending only to Google reads no calendar: then an empty list is fine.
+    at.radio(key="sync_settings_direction").set_value("to_google")
+    at.button[0].click().run()
+    assert not at.error
+    assert any("Settings saved" in toast.value for toast in at.toast)
+    with Session(get_engine(demo_store)) as session:
+        saved = session.get(GoogleCalendarSyncSettings, trainer_id)
+        assert saved is not None
+        assert (saved.sync_direction.value, saved.import_calendar_ids) == ("to_google", [])
+
+
+def test_an_empty_calendar_list_speaks_hebrew(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    _connect(demo_store, EMAILS["trainer"])
+    at = app_as(EMAILS["trainer"], lang="he").run()
+    at.switch_page("pages/sync_settings.py").run()
+    at.multiselect(key="sync_settings_import").set_value([])
+    at.button[0].click().run()
+    assert at.multiselect(key="sync_settings_import").placeholder == "בחרו יומנים"
+    assert at.error[0].value.startswith("בחרו לפחות יומן אחד לייבוא")
+
+
+@pytest.mark.parametrize(("lang", "isolate"), [("en", "\u2066"), ("he", "\u2067")])
+def test_the_saved_toast_reads_in_its_own_direction_under_either_layout(
+    app_as: Callable[..., AppTest], demo_store: str, lang: str, isolate: str
+) -> None:
+    """A toast stays on screen across reruns: after a switch to Hebrew an English toast sat
+    under the right-to-left layout and read ".Settings saved". Isolated, it reads right."""
+    _connect(demo_store, EMAILS["trainer"])
+    at = app_as(EMAILS["trainer"], lang=lang).run()
+    at.switch_page("pages/sync_settings.py").run()
+    at.button[0].click().run()
+    (toast,) = at.toast
+    assert toast.value.startswith(isolate) and toast.value.endswith("\u2069")
+
+
+def test_a_finished_sync_with_a_failure_warns_with_the_count_and_when_the_last_run_ended(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = _connect(demo_store, EMAILS["trainer"])
+    yossi = _connect(demo_store, "yossi@demo.newym.co.il")
+    worker.huey.flush()
+    at = app_as(EMAILS["staff"]).run()
+    _start_sync_for_everyone(at)
+    now = utcnow()
+    ended = now + timedelta(minutes=7)  # unlike "now", which moved on every refresh
+    _record_run(demo_store, dana, RunOutcome.SUCCESS, started_at=now, finished_at=now)
+    _record_run(
+        demo_store,
+        yossi,
+        RunOutcome.FAILED,
+        started_at=now,
+        finished_at=ended,
+        error="Google answered 503",
+        error_kind="transient",
+    )
+    at.run()
+    assert not at.exception
+    assert not at.success
+    at_time = ended.astimezone(ZoneInfo("Asia/Jerusalem")).strftime("%H:%M")
+    assert [w.value for w in at.warning] == [
+        f"Finished at {at_time}, but 1 of 3 failed. See below what to do."
+    ]
+    assert at.button(key="manual_sync_retry").label == "Retry the 1 that failed"
+
+
+def test_the_progress_table_keeps_numbers_as_numbers_while_some_are_missing(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """A "—" among numbers made the grid's Arrow conversion fail (a traceback every 2 s) and
+    fall back to text."""
+    dana = _connect(demo_store, EMAILS["trainer"])
+    worker.huey.flush()
+    at = app_as(EMAILS["staff"]).run()
+    _start_sync_for_everyone(at)
+    _record_run(
+        demo_store,
+        dana,
+        RunOutcome.SUCCESS,
+        started_at=utcnow(),
+        finished_at=utcnow(),
+        fetched=4,
+        duration_ms=1250,
+    )
+    at.run()
+    progress = at.dataframe[0].value
+    for column in ("Read from Google", "Changed here", "Sent to Google", "Conflicts", "Seconds"):
+        assert progress[column].dtype.kind in "if", column  # numbers, missing ones empty
+    assert sorted(progress["Seconds"].dropna()) == [1.2]
+    assert progress["Seconds"].isna().sum() == 2  # the two trainers without Google
+
+
+def test_a_failed_trainer_is_explained_in_hebrew_with_what_to_do(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = _connect(demo_store, EMAILS["trainer"])
+    worker.huey.flush()
+    at = app_as(EMAILS["staff"], lang="he").run()
+    _start_sync_for_everyone(at)
+    raw = "Google refused to refresh the access token (invalid_grant): Token has been revoked."
+    _record_run(
+        demo_store,
+        dana,
+        RunOutcome.FAILED,
+        started_at=utcnow(),
+        finished_at=utcnow(),
+        error=raw,
+        error_kind="needs_reauth",
+    )
+    at.run()
+    assert not at.exception
+    errors = list(at.dataframe[0].value["שגיאה"].dropna())
+    assert errors == ["נדרש חיבור מחדש"]  # the kind, in Hebrew; not Google's English text
+    with Session(get_engine(demo_store)) as session:
+        name = session.get(Trainer, dana).name  # type: ignore[union-attr]
+    explained = [m.value for m in at.markdown if name in m.value]
+    assert len(explained) == 1
+    assert "נדרש חיבור מחדש" in explained[0]
+    assert 'לחבר מחדש את Google בדף "חיבור ל-Google"' in explained[0]
+    (details,) = [e for e in at.expander if e.label == "פרטים טכניים (לצוות התמיכה)"]
+    assert [c.value for c in details.code] == [raw]

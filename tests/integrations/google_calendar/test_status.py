@@ -3,9 +3,12 @@ updateGoogleCalendarSyncSettings)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session
 
+from db.models import RunOutcome, SyncRun, SyncTrigger, utcnow
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
 from integrations.google_calendar.status import (
@@ -100,6 +103,12 @@ def test_settings_accept_the_specifications_fields(
             "read-only",
         ),
         ({"importCalendarIds": ["nope"]}, "import_calendar_ids", "choose calendars"),
+        ({"importCalendarIds": []}, "import_calendar_ids", "calendar to bring in"),
+        (
+            {"syncDirection": "from_google", "importCalendarIds": []},
+            "import_calendar_ids",
+            "calendar to bring in",
+        ),
         ({"colour": "red"}, "colour", "unknown setting"),
     ],
 )
@@ -121,6 +130,46 @@ def test_bad_settings_are_refused_by_field_and_change_nothing(
         "bidirectional",
         "realtime",
     )
+
+
+def test_sending_only_to_google_needs_no_calendar_to_bring_in(
+    connected: str, session: Session, people: dict[str, Actor]
+) -> None:
+    """Nothing is read from Google in that direction, so an empty list loses nothing."""
+    dana = people["trainer"]
+    trainer_id = dana.trainer_id or ""
+    update_google_calendar_sync_settings(
+        dana,
+        trainer_id,
+        {"syncDirection": "to_google", "importCalendarIds": []},
+        session=session,
+    )
+    status = get_google_calendar_status(dana, trainer_id, session=session)
+    assert (status.sync_direction.value, status.import_calendar_ids) == ("to_google", [])
+
+
+def test_status_tells_when_the_last_run_ended_and_why_it_failed(
+    connected: str, session: Session, people: dict[str, Actor]
+) -> None:
+    """A page following a sync needs the end and the kind of failure, not only the start."""
+    dana = people["trainer"]
+    trainer_id = dana.trainer_id or ""
+    started = utcnow()
+    session.add(
+        SyncRun(
+            trainer_id=trainer_id,
+            trigger=SyncTrigger.MANUAL,
+            started_at=started + timedelta(hours=1),
+            finished_at=started + timedelta(hours=1, seconds=4),
+            outcome=RunOutcome.FAILED,
+            error="Google answered 403 quotaExceeded",
+            error_kind="quota_exceeded",
+        )
+    )
+    session.commit()
+    status = get_google_calendar_status(dana, trainer_id, session=session)
+    assert status.last_sync_finished_at == started + timedelta(hours=1, seconds=4)
+    assert status.last_sync_error_kind == "quota_exceeded"
 
 
 def test_staff_see_status_but_cannot_change_settings(
