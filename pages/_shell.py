@@ -59,14 +59,22 @@ def apply_direction() -> None:
     show its minus sign on the wrong side; they stay left to right, set at the right edge.
     Their labels, and the order of the two ends of a date range, still follow the page.
     Streamlit's own "(required)" beside a label is English: it gets the catalogue's text.
+
+    A toast outlives the run that showed it, so it may be on screen when the layout changes
+    language: in either language it takes its direction from its own text.
     """
+    st.html(
+        """<style>
+        [data-testid="stToast"] :is(.stMarkdown, p) { unicode-bidi: plaintext; text-align: start; }
+        </style>"""
+    )
     if not is_rtl():
         return
     required = json.dumps(t("shell.required"), ensure_ascii=False)
     st.html(
         """<style>
         [data-testid="stAppViewContainer"], [data-testid="stSidebar"], [data-testid="stHeader"],
-        [data-testid="stToast"], .stMarkdown, .stAlert, [data-testid="stSelectboxVirtualDropdown"],
+        .stMarkdown, .stAlert, [data-testid="stSelectboxVirtualDropdown"],
         [data-testid="stMultiSelectDropdown"] { direction: rtl; text-align: right; }
         [data-testid="stSidebarNav"] a { flex-direction: row-reverse; }
         [data-testid="stHeading"] :is(h1, h2, h3, h4, h5, h6) { text-align: right; }
@@ -208,7 +216,25 @@ def isolate_rtl(text: str) -> str:
 
 def table(rows: list[dict[str, Any]]) -> None:
     """A read-only table; in Hebrew the first column stands at the right, as a reader expects,
-    and headers and texts that mix Hebrew with Latin read right to left (`isolate_rtl`)."""
+    and headers and texts that mix Hebrew with Latin read right to left (`isolate_rtl`).
+
+    A column of numbers with gaps shows "—" in the gaps (the grid would print "None"); the
+    whole column is then text, since one column of mixed types cannot be sent to the browser.
+    """
+    gaps = {
+        column
+        for column in (rows[0] if rows else {})
+        if any(row.get(column) is None for row in rows)
+        and any(isinstance(row.get(column), int | float) for row in rows)
+    }
+    if gaps:
+        rows = [
+            {
+                column: ("—" if value is None else str(value)) if column in gaps else value
+                for column, value in row.items()
+            }
+            for row in rows
+        ]
     if is_rtl():
         rows = [
             {

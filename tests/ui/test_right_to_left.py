@@ -58,3 +58,27 @@ def test_in_hebrew_date_time_and_number_fields_keep_their_parts_left_to_right(
     assert 'content: \\"(חובה)\\"' in styles  # not Streamlit's own "(required)"
     english = app_as(EMAILS["manager"]).run()
     assert "stDateInput" not in _styles(english)
+
+
+def _table_script() -> None:
+    import streamlit as st
+
+    from pages._shell import LANG_KEY, apply_direction, table
+
+    st.session_state[LANG_KEY] = "en"
+    apply_direction()
+    table([{"Trainer": "Dana", "Pushed": 3}, {"Trainer": "Yossi", "Pushed": None}])
+
+
+def test_a_gap_in_a_column_of_numbers_shows_a_dash_not_none() -> None:
+    at = AppTest.from_function(_table_script).run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["Pushed"]) == ["3", "—"]
+
+
+def test_a_toast_takes_its_direction_from_its_own_text_in_either_language() -> None:
+    """A toast outlives its run: an English one still showing when the page turns Hebrew (or
+    the other way round) must not read backwards (".Settings saved")."""
+    at = AppTest.from_function(_table_script).run()
+    assert "stToast" in _styles(at) and "unicode-bidi: plaintext" in _styles(at)
+    assert "direction: rtl" not in _styles(at)
