@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
@@ -856,6 +856,8 @@ def _error_count(session: Session, integration: Integration, now: datetime) -> i
     return int(session.execute(sa.select(sa.func.count()).select_from(query)).scalar_one())
 
 
+#: The CSV's columns: codes first, as a program reading the file expects them; the event's label
+#: in the reader's language comes last, so that the columns before it never move.
 EXPORT_COLUMNS = {
     "at": "time",
     "level": "level",
@@ -864,6 +866,7 @@ EXPORT_COLUMNS = {
     "event": "event",
     "message": "message",
     "sync_run_id": "sync run",
+    "event_label": "event label",
 }
 
 
@@ -874,9 +877,11 @@ def export_error_log_csv(
     session: Session,
     zone: str,
     headers: Mapping[str, str] | None = None,
+    event_label: Callable[[str], str] = str,
 ) -> bytes:
     """The filtered error log as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read
-    Hebrew right), newest first, times in `zone` with their offset; at most `EXPORT_LIMIT` rows."""
+    Hebrew right), newest first, times in `zone` with their offset; at most `EXPORT_LIMIT` rows.
+    Each event is written as its code and as `event_label` names it for a person."""
     actor.require(Capability.VIEW_HEALTH)
     names = {**EXPORT_COLUMNS, **(headers or {})}
     tz = ZoneInfo(zone)
@@ -893,6 +898,7 @@ def export_error_log_csv(
                 entry.event,
                 entry.message,
                 entry.sync_run_id or "",
+                event_label(entry.event),
             ]
         )
     return out.getvalue().encode("utf-8-sig")

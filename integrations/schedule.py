@@ -27,7 +27,7 @@ from db.models import (
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
 from integrations.google_calendar.events import GoogleEvent
-from integrations.sessions import EventView, get_google_calendar_events
+from integrations.sessions import EventView, get_google_calendar_events, usable_zone
 
 #: The calendar filter's value for sessions that are in no Google calendar (yet).
 CRM_ONLY = "crm_only"
@@ -134,7 +134,7 @@ def open_conflicts(
     trainer = session.get(Trainer, trainer_id)
     if trainer is None:
         raise NotFound(f"no trainer {trainer_id}")
-    tz = ZoneInfo(trainer.timezone)
+    tz = ZoneInfo(usable_zone(trainer.timezone))
     rows = session.exec(
         select(SyncConflict)
         .where(
@@ -240,9 +240,13 @@ def find_overlaps(
 
 @dataclass(frozen=True, slots=True)
 class TrainerChoice:
+    """A trainer to show; `timezone` is always one this machine can load (see `usable_zone`),
+    and `unknown_zone` holds the profile's own zone when it could not be."""
+
     id: str
     name: str
     timezone: str
+    unknown_zone: str | None = None
 
 
 def trainer_choices(actor: Actor, *, session: Session) -> list[TrainerChoice]:
@@ -253,9 +257,13 @@ def trainer_choices(actor: Actor, *, session: Session) -> list[TrainerChoice]:
     query = select(Trainer.id, Trainer.name, Trainer.timezone).order_by(col(Trainer.name))
     if not actor.can(Capability.VIEW_ALL_TRAINERS):
         query = query.where(Trainer.id == actor.trainer_id)
-    return [
-        TrainerChoice(id=row[0], name=row[1], timezone=row[2]) for row in session.exec(query).all()
-    ]
+    choices = []
+    for trainer_id, name, zone in session.exec(query).all():
+        usable = usable_zone(zone)
+        choices.append(
+            TrainerChoice(trainer_id, name, usable, unknown_zone=None if usable == zone else zone)
+        )
+    return choices
 
 
 @dataclass(frozen=True, slots=True)

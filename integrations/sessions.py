@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from db.models import (
     Trainer,
     utcnow,
 )
+from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
 
@@ -48,6 +49,19 @@ class EventView:
     google_calendar_id: str | None
     location: str | None
     description: str | None
+
+
+def usable_zone(name: str | None) -> str:
+    """`name` when this machine can load it, else the organisation's default zone: a zone
+    mistyped in a trainer's profile must not take their schedule down with it."""
+    if name:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+        else:
+            return name
+    return get_settings().DEFAULT_TIMEZONE
 
 
 def _pushes_to_google(trainer_id: str, session: Session) -> bool:
@@ -100,7 +114,7 @@ def create_session(
         client_id=values.get("client_id"),
         location=values.get("location") or None,
         description=values.get("description") or None,
-        timezone=trainer.timezone,
+        timezone=usable_zone(trainer.timezone),
         origin=EventOrigin.CRM,
         sync_state=SyncState.PENDING
         if _pushes_to_google(trainer_id, session)
@@ -167,7 +181,7 @@ def get_google_calendar_events(
     trainer = session.get(Trainer, trainer_id)
     if trainer is None:
         raise NotFound(f"no trainer {trainer_id}")
-    zone = ZoneInfo(trainer.timezone)
+    zone = ZoneInfo(usable_zone(trainer.timezone))
     rows = session.exec(
         select(CalendarEvent, Client.name)
         .join(Client, col(CalendarEvent.client_id) == col(Client.id), isouter=True)

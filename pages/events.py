@@ -40,7 +40,7 @@ from integrations.sessions import EventView, create_session, delete_session, upd
 from integrations.trainers import ClientView, list_clients
 from pages import _calendar
 from pages._messages import MESSAGES
-from pages._shell import is_rtl, lang, local_time, require, t, table
+from pages._shell import keep_choices, local_time, require, t, table
 
 NEW = "events_new"
 EDIT = "events_edit"
@@ -60,12 +60,9 @@ SELECTBOXES = (
 #: The "All" choice of a filter and the "No client" choice of a form (not None: a selectbox
 #: whose value is None shows its placeholder instead).
 ANY = NOBODY = ""
-#: Date and time fields: each part (day, month, year; hour, minute) is a field of its own, and
-#: right to left they would swap places, so they stay left to right.
-DATES_AND_TIMES = (
-    "events_range",
-    *(f"{form}_{name}" for form in (NEW, EDIT) for name in ("day", "start", "end")),
-)
+#: A session just booked or changed, for the next run to bring into view and pick for editing:
+#: the date range and the picker are drawn before the forms, so only the next run can set them.
+SHOW_NEXT = "events_show_next"
 
 
 # --- Reads that change slowly: cached for a minute -------------------------------------------
@@ -135,6 +132,27 @@ def when(event: EventView) -> str:
 
 def describe(event: EventView) -> str:
     return f"{when(event)} · {event.title}"
+
+
+def show_next(event_id: str, start: datetime) -> None:
+    """Have the next run bring a session just booked or changed into view and pick it for
+    editing, so that the person sees what they saved (and the picker its new label)."""
+    st.session_state[SHOW_NEXT] = (event_id, start.astimezone(ZoneInfo(zone)).date())
+
+
+def bring_into_view(view: str, today: date) -> None:
+    """The date range moves to the week or month of the session in `SHOW_NEXT` when it is not
+    already shown, and the picker chooses it; both before those widgets are drawn."""
+    pending = st.session_state.pop(SHOW_NEXT, None)
+    if pending is None:
+        return
+    event_id, day = pending
+    picked = st.session_state.get("events_range") or (today,)
+    first = picked[0]
+    last = min(picked[-1], first + LONGEST_RANGE - timedelta(days=1))
+    if not first <= day <= last:
+        st.session_state["events_range"] = period_of(view, day)
+    st.session_state["events_pick"] = event_id
 
 
 def plain(text: str) -> str:
@@ -254,19 +272,7 @@ def overlaps_of(start: datetime, end: datetime, ignore: str | None = None) -> li
 actor = require(Capability.VIEW_TRAINER)
 st.title(t("page.events"))
 
-# A selectbox keeps showing the label its value had when chosen: after a language switch, give
-# each its value again so that it shows the label in the new language.
-if st.session_state.get("events_lang") != lang():
-    for key in SELECTBOXES:
-        if key in st.session_state:
-            st.session_state[key] = st.session_state[key]
-    st.session_state["events_lang"] = lang()
-if is_rtl():
-    st.html(
-        "<style>"
-        + ", ".join(f".st-key-{key} [role=group]" for key in DATES_AND_TIMES)
-        + " { direction: ltr; }</style>"
-    )
+keep_choices("events", SELECTBOXES)
 
 trainers = cached_trainers(actor)
 shown: TrainerChoice | None
@@ -291,6 +297,8 @@ if shown is None:
 assert shown is not None
 trainer_id, zone = shown.id, shown.timezone
 can_manage = actor.can(Capability.MANAGE_TRAINER, trainer_id)
+if shown.unknown_zone is not None:
+    st.warning(t("events.zone_unknown", zone=shown.unknown_zone, fallback=zone), icon="🕒")
 
 if st.session_state.get("events_shown_trainer") != trainer_id:
     for key in [k for k in st.session_state if str(k).startswith(("events_filter_", EDIT))]:
@@ -307,6 +315,7 @@ if not can_manage:
 today = today_in(zone, utcnow())
 st.session_state.setdefault("events_view", "week")
 st.session_state.setdefault("events_range", week_containing(today))
+bring_into_view(str(st.session_state["events_view"]), today)
 view_column, move_column, range_column = st.columns([2, 3, 3], vertical_alignment="bottom")
 view_column.segmented_control(
     t("events.view"),
@@ -436,7 +445,15 @@ for item in conflicted:
 
 # --- The calendar and the table ----------------------------------------------------------------
 
-st.caption(t("events.count", count=len(items), first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}"))
+# Google's events (a dentist, a family dinner) are counted too: the count is of events, and
+# says how many came from Google when some are the CRM's sessions.
+from_google = sum(1 for item in items if item.event.origin is EventOrigin.GOOGLE)
+dates = {"first": f"{first:%d/%m/%Y}", "last": f"{last:%d/%m/%Y}"}
+if 0 < from_google < len(items):
+    crm = len(items) - from_google
+    st.caption(t("events.count.split", count=len(items), crm=crm, google=from_google, **dates))
+else:
+    st.caption(t("events.count", count=len(items), **dates))
 calendar_tab, table_tab = st.tabs([t("events.tab.calendar"), t("events.tab.table")])
 with calendar_tab:
     grid = _calendar.week_grid if view == "week" else _calendar.month_grid
@@ -500,6 +517,7 @@ with new_column.expander(t("events.new"), icon="➕"):
             show_error(slots, error, values)
         else:
             st.session_state[f"{NEW}_reset"] = True
+            show_next(created.id, created.start_at)
             finish(
                 t("events.created"),
                 overlaps_of(created.start_at, created.end_at, ignore=created.id),
@@ -510,6 +528,10 @@ with edit_column.expander(t("events.edit"), icon="✏️"):
     if not choices:
         st.caption(t("events.pick_none"))
         st.stop()
+    if st.session_state.get("events_pick") not in choices:
+        # Deleted, filtered out or out of the dates: given a value the browser also shows (a
+        # choice left to fall back by itself would keep showing its old label).
+        st.session_state["events_pick"] = next(iter(choices))
     picked_id = st.selectbox(
         t("events.pick"),
         list(choices),
@@ -560,6 +582,7 @@ with edit_column.expander(t("events.edit"), icon="✏️"):
                 show_error(slots, error, values)
             else:
                 st.session_state[f"{EDIT}_loaded"] = None
+                show_next(saved.id, saved.start_at)
                 finish(
                     t("events.saved"),
                     overlaps_of(saved.start_at, saved.end_at, ignore=saved.id),
@@ -574,6 +597,5 @@ with edit_column.expander(t("events.edit"), icon="✏️"):
         except (AccessDenied, NotFound) as error:
             st.error(t("error.denied") if isinstance(error, AccessDenied) else t("error.not_found"))
         else:
-            st.session_state.pop("events_pick", None)
             st.session_state[f"{EDIT}_loaded"] = None
             finish(t("events.deleted"))

@@ -25,6 +25,7 @@ from integrations.core.access import Actor, Capability
 from integrations.core.errors import NotFound
 from integrations.health import ErrorLogFilter
 from integrations.runtime import session as open_session
+from pages._messages import MESSAGES
 from pages._shell import (
     display_zone,
     is_rtl,
@@ -40,6 +41,10 @@ from pages._shell import (
 REFRESH_SECONDS = 30
 CACHE_SECONDS = 15
 FRESHNESS_BARS = 25
+#: Pixels above a chart's plot: a row for plotly's toolbar (about 30), and under it, on charts
+#: with a legend, room for the legend in up to two rows (a narrow column wraps it).
+TOOLBAR_MARGIN = 36
+LEGEND_MARGIN = 84
 COLORS = {
     "success": "#2e9e5b",
     "partial": "#e0a526",
@@ -123,14 +128,21 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(ZONE)).replace(tzinfo=None)
 
 
-def _figure(x_title: str, y_title: str, *, categories_on_y: bool = False) -> go.Figure:
+def _figure(
+    x_title: str, y_title: str, *, categories_on_y: bool = False, legend: bool = True
+) -> go.Figure:
     """A figure that reads in the page's direction: in Hebrew the legend and the value axis sit
-    at the right, and category bars grow from the right; time still runs left to right."""
+    at the right, and category bars grow from the right; time still runs left to right.
+
+    The legend lies right above the plot, under a top margin tall enough for plotly's toolbar:
+    the toolbar shows at the top right on hover, and with a thin margin it covered the legend's
+    entries (at the right in Hebrew, the long p50/p95 names in English)."""
     rtl = is_rtl()
     figure = go.Figure()
     figure.update_layout(
-        height=320,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=340,
+        margin={"l": 10, "r": 10, "t": LEGEND_MARGIN if legend else TOOLBAR_MARGIN, "b": 10},
+        showlegend=legend,
         legend={
             "orientation": "h",
             "yanchor": "bottom",
@@ -165,6 +177,28 @@ def _chart(figure: go.Figure, key: str) -> None:
 def _kind_label(kind: str) -> str:
     label = t(f"health.kind.{kind}")
     return kind if label == f"health.kind.{kind}" else label
+
+
+def _event_label(event: str) -> str:
+    """What happened, for a person: a logged event (`sync_failed`, `google_consent_refused`) or
+    the kind of error a failed run ended with (`rate_limited`); an event the catalogue does not
+    know yet is shown by its name rather than hidden."""
+    for key in (f"health.event.{event}", f"health.kind.{event}"):
+        if key in MESSAGES:
+            return t(key)
+    return event
+
+
+def _message_text(message: str) -> str:
+    """A message that is only a provider's code (Google's `access_denied` when a trainer declines
+    the consent) is explained, with the code kept beside it for searching and support."""
+    key = f"health.message.{message}"
+    return f"{t(key)} ({message})" if key in MESSAGES else message
+
+
+def _trigger_label(trigger: str) -> str:
+    key = f"health.trigger.{trigger}"
+    return t(key) if key in MESSAGES else trigger
 
 
 def _counts_axis(values: list[int]) -> dict[str, Any]:
@@ -268,7 +302,7 @@ def _kinds_chart(kinds: list[health.ErrorKindCount]) -> None:
     if not kinds:
         st.info(t("health.no_errors"))
         return
-    figure = _figure(t("health.axis.errors"), "", categories_on_y=True)
+    figure = _figure(t("health.axis.errors"), "", categories_on_y=True, legend=False)
     figure.add_bar(
         x=[k.count for k in kinds],
         y=[_kind_label(k.kind) for k in kinds],
@@ -389,7 +423,7 @@ def _freshness_chart(rows: list[health.TrainerFreshness]) -> None:
         return None if since is None else round(since / timedelta(hours=1), 1)
 
     shown = rows[:FRESHNESS_BARS]
-    figure = _figure(t("health.axis.hours"), "", categories_on_y=True)
+    figure = _figure(t("health.axis.hours"), "", categories_on_y=True, legend=False)
     figure.add_bar(
         x=[hours(r) for r in shown],
         y=[r.name for r in shown],
@@ -531,7 +565,7 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
         return
     labels = {"": t("health.drill.none")} | {
         run_id: " · ".join(
-            [local_time(e.at, ZONE, "%d/%m %H:%M"), e.trainer_name or "—", _kind_label(e.event)]
+            [local_time(e.at, ZONE, "%d/%m %H:%M"), e.trainer_name or "—", _event_label(e.event)]
         )
         for run_id, e in runs.items()
     }
@@ -554,7 +588,9 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
             "##### "
             + t(
                 "health.run.title",
-                trainer=detail.trainer_name,
+                # Isolated: a Hebrew name in an English line would draw the time after it
+                # into its right-to-left run ("Sync run of 18:19 28/11/2026 ,נועה מזרחי").
+                trainer=f"\u2068{detail.trainer_name}\u2069",
                 when=local_time(detail.started_at, detail.timezone),
             )
         )
@@ -562,7 +598,9 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
         outcome.metric(t("health.run.outcome"), outcome_label(detail.outcome))
         duration.metric(
             t("health.run.duration"),
-            "—" if detail.duration_ms is None else f"{detail.duration_ms / 1000:.1f} s",
+            "—"
+            if detail.duration_ms is None
+            else t("health.run.seconds", seconds=f"{detail.duration_ms / 1000:.1f}"),
         )
         requests.metric(t("health.run.requests"), detail.http_requests)
         limited.metric(t("health.run.rate_limited"), detail.rate_limited)
@@ -577,7 +615,7 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
         st.caption(
             t(
                 "health.run.counts",
-                trigger=detail.trigger,
+                trigger=_trigger_label(detail.trigger),
                 calendar=detail.calendar_id or "—",
                 **detail.counts,
             )
@@ -591,8 +629,8 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
                 {
                     t("health.col.when"): local_time(line.at, detail.timezone, "%H:%M:%S"),
                     t("health.col.level"): t(f"health.level.{line.level.value}"),
-                    t("health.col.event"): line.event,
-                    t("health.col.message"): line.message,
+                    t("health.col.event"): _event_label(line.event),
+                    t("health.col.message"): _message_text(line.message),
                 }
                 for line in detail.log
             ]
@@ -602,7 +640,7 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
 def _csv(filters: ErrorLogFilter, headers: dict[str, str]) -> bytes:
     with open_session() as session:
         return health.export_error_log_csv(
-            actor, filters, session=session, zone=ZONE, headers=headers
+            actor, filters, session=session, zone=ZONE, headers=headers, event_label=_event_label
         )
 
 
@@ -618,7 +656,7 @@ def error_log() -> None:
     found = _log(actor, filters, page)
     count_column, page_column, csv_column = st.columns([2, 1, 1])
     count_column.caption(
-        t("health.log.count", total=found.total, page=found.page, pages=found.pages)
+        t("health.log.count", count=found.total, page=found.page, pages=found.pages)
     )
     if found.pages > 1:
         page_column.number_input(
@@ -633,9 +671,10 @@ def error_log() -> None:
         "level": t("health.col.level"),
         "integration": t("health.col.integration"),
         "trainer": t("health.col.trainer"),
-        "event": t("health.col.event"),
+        "event": t("health.col.event_code"),
         "message": t("health.col.message"),
         "sync_run_id": t("health.col.run"),
+        "event_label": t("health.col.event"),
     }
     csv_column.download_button(
         t("health.csv"),
@@ -659,10 +698,8 @@ def error_log() -> None:
                 if e.integration
                 else "—",
                 t("health.col.trainer"): e.trainer_name or "—",
-                t("health.col.event"): _kind_label(e.event)
-                if e.source is health.Source.RUN
-                else e.event,
-                t("health.col.message"): e.message,
+                t("health.col.event"): _event_label(e.event),
+                t("health.col.message"): _message_text(e.message),
             }
             for e in found.entries
         ]
@@ -672,8 +709,5 @@ def error_log() -> None:
 
 st.title(t("page.health"))
 st.caption(t("health.intro", zone=ZONE, seconds=REFRESH_SECONDS))
-if is_rtl():
-    # Dates typed and shown as 28/11/2026 read left to right even on a right-to-left page.
-    st.html("""<style>[data-testid="stDateInputField"] { direction: ltr; }</style>""")
 overview()
 error_log()

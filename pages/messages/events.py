@@ -7,6 +7,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     # Whose sessions, and in which zone
     "events.trainer": {"en": "Trainer", "he": "מאמן/ת"},
     "events.zone": {"en": "Times in {zone}", "he": "השעות מוצגות לפי אזור הזמן {zone}"},
+    "events.zone_unknown": {
+        "en": "This trainer's time zone, {zone}, is not a time zone this system knows, so times "
+        "are shown in {fallback}. Correct it in the trainer's profile.",
+        "he": "אזור הזמן של המאמן/ת, {zone}, אינו מוכר למערכת, ולכן השעות מוצגות לפי {fallback}. "
+        "יש לתקן אותו בפרופיל המאמן/ת.",
+    },
     "events.view_only": {
         "en": "You can look at this trainer's sessions. Booking, changing or deleting them, "
         "and resolving conflicts, is for the trainer or a manager.",
@@ -25,13 +31,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Showing at most three months at a time: {first} to {last}.",
         "he": "מוצגים עד שלושה חודשים בכל פעם: מ-{first} עד {last}.",
     },
+    # Events, not sessions: Google's own events (a dentist, a family dinner) are counted too.
     "events.count": {
-        "en": "{count} sessions from {first} to {last}",
-        "he": "{count} אימונים מ-{first} עד {last}",
+        "en": "{count} events from {first} to {last}",
+        "he": "{count} אירועים מ-{first} עד {last}",
+    },
+    "events.count.one": {
+        "en": "One event from {first} to {last}",
+        "he": "אירוע אחד מ-{first} עד {last}",
+    },
+    "events.count.split": {
+        "en": "{count} events from {first} to {last}: {crm} from the CRM and {google} from Google",
+        "he": "{count} אירועים מ-{first} עד {last}: {crm} מה-CRM ו-{google} מ-Google",
     },
     "events.none": {
-        "en": "No sessions in these dates match the filters.",
-        "he": "אין אימונים בתאריכים האלה שמתאימים לסינון.",
+        "en": "No events in these dates match the filters.",
+        "he": "אין אירועים בתאריכים האלה שמתאימים לסינון.",
     },
     "events.tab.calendar": {"en": "Calendar", "he": "לוח שנה"},
     "events.tab.table": {"en": "Table", "he": "טבלה"},

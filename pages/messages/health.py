@@ -136,8 +136,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "health.level.warning": {"en": "Warning", "he": "אזהרה"},
     "health.level.info": {"en": "Information", "he": "מידע"},
     "health.log.count": {
-        "en": "{total} entries · page {page} of {pages}",
-        "he": "{total} רשומות · עמוד {page} מתוך {pages}",
+        "en": "{count} entries · page {page} of {pages}",
+        "he": "{count} רשומות · עמוד {page} מתוך {pages}",
+    },
+    "health.log.count.one": {
+        "en": "One entry · page {page} of {pages}",
+        "he": "רשומה אחת · עמוד {page} מתוך {pages}",
     },
     "health.log.empty": {
         "en": "Nothing matches these filters.",
@@ -147,6 +151,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "health.col.level": {"en": "Level", "he": "רמה"},
     "health.col.integration": {"en": "Integration", "he": "אינטגרציה"},
     "health.col.event": {"en": "Event", "he": "אירוע"},
+    "health.col.event_code": {"en": "Event code", "he": "קוד האירוע"},
     "health.col.message": {"en": "Message", "he": "הודעה"},
     "health.col.run": {"en": "Sync run", "he": "ריצת סנכרון"},
     "health.csv": {"en": "Download as CSV", "he": "הורדה כ-CSV"},
@@ -154,6 +159,85 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Every entry matching the filters (up to {limit}), times in {zone}.",
         "he": "כל הרשומות שמתאימות לסינון (עד {limit}), השעות לפי אזור הזמן {zone}.",
     },
+    # What the log's events mean; a name missing here is shown as it is.
+    "health.event.alert_raised": {"en": "Alert raised", "he": "נפתחה התראה"},
+    "health.event.alert_resolved": {"en": "Alert resolved", "he": "התראה נפתרה"},
+    "health.event.channel_failed": {
+        "en": "Realtime channel not opened",
+        "he": "ערוץ זמן אמת לא נפתח",
+    },
+    "health.event.conflict_overridden": {
+        "en": "Conflict settled by the trainer",
+        "he": "התנגשות הוכרעה בידי המאמן/ת",
+    },
+    "health.event.demo_seeded": {"en": "Demo data created", "he": "נוצרו נתוני הדגמה"},
+    "health.event.google_connected": {
+        "en": "Google Calendar connected",
+        "he": "יומן Google חובר",
+    },
+    "health.event.google_reconnected": {
+        "en": "Google Calendar reconnected",
+        "he": "יומן Google חובר מחדש",
+    },
+    "health.event.google_disconnected": {
+        "en": "Google Calendar disconnected",
+        "he": "יומן Google נותק",
+    },
+    "health.event.google_consent_refused": {
+        "en": "Google consent not given",
+        "he": "לא ניתנה הסכמה ב-Google",
+    },
+    "health.event.google_needs_reauth": {
+        "en": "Google needs reconnecting",
+        "he": "נדרש חיבור מחדש ל-Google",
+    },
+    "health.event.google_sync_settings_changed": {
+        "en": "Sync settings changed",
+        "he": "הגדרות הסנכרון שונו",
+    },
+    "health.event.push_failed": {
+        "en": "A change was not sent to Google",
+        "he": "שינוי לא נשלח ל-Google",
+    },
+    "health.event.sync_failed": {"en": "Sync failed", "he": "הסנכרון נכשל"},
+    "health.event.sync_finished": {"en": "Sync finished", "he": "הסנכרון הסתיים"},
+    "health.event.user_invited": {"en": "Person invited", "he": "הוזמן/ה משתמש/ת"},
+    "health.event.user_activated": {"en": "Access turned on", "he": "הגישה הופעלה"},
+    "health.event.user_deactivated": {"en": "Access turned off", "he": "הגישה הושבתה"},
+    "health.event.user_role_changed": {"en": "Role changed", "he": "התפקיד שונה"},
+    # Messages that are only a code, as Google's consent page sends them back (OAuth 2.0 errors).
+    "health.message.access_denied": {
+        "en": "The trainer declined access on Google's consent page",
+        "he": "המאמן/ת סירב/ה לתת גישה בדף ההסכמה של Google",
+    },
+    "health.message.invalid_scope": {
+        "en": "Google refused the permissions asked for",
+        "he": "Google דחה את ההרשאות שהתבקשו",
+    },
+    "health.message.invalid_request": {
+        "en": "Google refused the consent request as malformed",
+        "he": "Google דחה את בקשת ההסכמה כשגויה",
+    },
+    "health.message.unauthorized_client": {
+        "en": "Google does not allow this app to ask for access",
+        "he": "Google אינו מתיר לאפליקציה הזו לבקש גישה",
+    },
+    "health.message.admin_policy_enforced": {
+        "en": "The Google Workspace administrator does not allow this app",
+        "he": "מנהל/ת Google Workspace אינו/ה מתיר/ה את האפליקציה הזו",
+    },
+    "health.message.server_error": {
+        "en": "Google had an error on its consent page",
+        "he": "אירעה שגיאה בדף ההסכמה של Google",
+    },
+    "health.message.temporarily_unavailable": {
+        "en": "Google's consent page was temporarily unavailable",
+        "he": "דף ההסכמה של Google לא היה זמין באופן זמני",
+    },
+    # What started a sync run
+    "health.trigger.manual": {"en": "by hand", "he": "ידנית"},
+    "health.trigger.schedule": {"en": "on schedule", "he": "לפי התזמון"},
+    "health.trigger.webhook": {"en": "a change announced by Google", "he": "שינוי שדווח מ-Google"},
     # Drill-down
     "health.drill": {"en": "Open a sync run", "he": "פתיחת ריצת סנכרון"},
     "health.drill.none": {"en": "—", "he": "—"},
@@ -167,6 +251,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "health.run.outcome": {"en": "Outcome", "he": "תוצאה"},
     "health.run.duration": {"en": "Duration", "he": "משך"},
+    "health.run.seconds": {"en": "{seconds} s", "he": "{seconds} שנ׳"},
     "health.run.requests": {"en": "Google requests", "he": "בקשות ל-Google"},
     "health.run.rate_limited": {"en": "Rate-limit hits", "he": "חריגות קצב"},
     "health.run.error": {"en": "Error ({kind}): {error}", "he": "שגיאה ({kind}): {error}"},

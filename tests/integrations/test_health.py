@@ -531,10 +531,13 @@ def test_the_csv_export_carries_the_filtered_log_with_israel_times_and_hebrew_in
         session=session,
         zone=ZONE,
         headers={"at": "זמן"},
+        event_label=lambda event: "משהו נכשל" if event == "something_failed" else event,
     )
     assert data.startswith(b"\xef\xbb\xbf")  # spreadsheets then read UTF-8 Hebrew right
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows[0] == ["זמן", "level", "integration", "trainer", "event", "message", "sync run"]
+    assert rows[0] == [
+        "זמן", "level", "integration", "trainer", "event", "message", "sync run", "event label"
+    ]  # fmt: skip
     assert rows[1:] == [
         [
             "2026-03-10T11:30:00+02:00",
@@ -544,6 +547,7 @@ def test_the_csv_export_carries_the_filtered_log_with_israel_times_and_hebrew_in
             "something_failed",
             "הסנכרון נכשל, שוב",
             "",
+            "משהו נכשל",
         ]
     ]
     everything = health.export_error_log_csv(

@@ -276,7 +276,7 @@ def test_filters_narrow_the_sessions_by_calendar_client_origin_and_state(
     assert {r["Client"] for r in table_rows(at)} == {client.name}
     at.selectbox(key="events_filter_state").select(SyncState.ERROR).run()
     assert table_rows(at) == []
-    assert "No sessions in these dates match the filters." in [i.value for i in at.info]
+    assert "No events in these dates match the filters." in [i.value for i in at.info]
 
 
 def test_the_page_reads_right_to_left_in_hebrew(app_as: Callable[..., AppTest]) -> None:
@@ -587,3 +587,186 @@ def test_staff_see_a_conflict_but_cannot_settle_it(
     assert "Conflicts to review (1)" in [h.value for h in at.subheader]
     for side in ("local", "google"):
         assert at.button(key=f"events_conflict_{conflict.id}_{side}").disabled
+
+
+# --- Time zones, the count, and the picker after a change ------------------------------------
+
+
+def _set_zone(url: str, trainer_id: str, zone: str) -> None:
+    with store(url) as session:
+        row = session.get(Trainer, trainer_id)
+        assert row is not None
+        row.timezone = zone
+        session.add(row)
+        session.commit()
+
+
+@pytest.mark.parametrize("role", ["trainer", "staff"])
+def test_a_trainer_with_an_unknown_time_zone_is_shown_in_the_default_zone(
+    app_as: Callable[..., AppTest], demo_store: str, role: str
+) -> None:
+    """A zone mistyped in the profile does not take the page down: times read in the
+    organisation's zone, and the page says so and names the zone to correct."""
+    dana = trainer(demo_store)
+    _set_zone(demo_store, dana.id, "Mars/Olympus_Mons")
+    at = events_page(app_as, role)
+    if role == "staff":
+        at.selectbox(key="events_trainer").select(dana.id).run()
+    assert not at.exception
+    assert "Times in Asia/Jerusalem" in [c.value for c in at.caption]
+    [warning] = at.warning
+    assert "Mars/Olympus_Mons" in warning.value and "Asia/Jerusalem" in warning.value
+    expected = stored_events(demo_store, dana.id)
+    assert [r["Time"][:5] for r in table_rows(at)] == [f"{local(e):%H:%M}" for e in expected]
+
+
+def test_a_session_booked_with_an_unknown_time_zone_keeps_a_zone_google_understands(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    _set_zone(demo_store, dana.id, "Not/A_Zone")
+    friday = this_week()[0] + timedelta(days=5)
+    at = events_page(app_as, "trainer")
+    fill(at, "events_new", title="Boxing", day=friday, start=time(12), end=time(13))
+    submit(at, "events_new")
+    assert not at.exception and not at.error
+    with store(demo_store) as session:
+        booked = session.exec(select(CalendarEvent).where(CalendarEvent.title == "Boxing")).one()
+    assert booked.timezone == JERUSALEM
+    assert booked.start_at == datetime.combine(friday, time(12), ZoneInfo(JERUSALEM))
+
+
+def _caption_with(at: AppTest, text: str) -> str:
+    return next(c.value for c in at.caption if text in c.value)
+
+
+def test_the_count_speaks_of_events_and_says_how_many_came_from_google(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """Google's own events (a dentist) are not sessions: the count calls everything events."""
+    dana = trainer(demo_store)
+    first, *rest = stored_events(demo_store, dana.id)
+    with store(demo_store) as session:
+        first.origin, first.sync_state = EventOrigin.GOOGLE, SyncState.SYNCED
+        session.add(first)
+        session.commit()
+    week = this_week()
+    dates = f"from {week[0]:%d/%m/%Y} to {week[1]:%d/%m/%Y}"
+    at = events_page(app_as, "trainer")
+    total = len(rest) + 1
+    assert _caption_with(at, dates) == (
+        f"{total} events {dates}: {len(rest)} from the CRM and 1 from Google"
+    )
+    hebrew = events_page(app_as, "trainer", lang="he")
+    assert f"{total} אירועים מ-{week[0]:%d/%m/%Y}" in _caption_with(hebrew, "מ-Google")
+
+
+def test_one_event_is_counted_in_the_singular_in_both_languages(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    first = stored_events(demo_store, dana.id)[0]
+    day = local(first).date()
+    with store(demo_store) as session:
+        first.sync_state = SyncState.SYNCED
+        session.add(first)
+        session.commit()
+    for lang, expected in (
+        ("en", f"One event from {day:%d/%m/%Y} to {day:%d/%m/%Y}"),
+        ("he", f"אירוע אחד מ-{day:%d/%m/%Y} עד {day:%d/%m/%Y}"),
+    ):
+        at = events_page(app_as, "trainer", lang=lang)
+        at.date_input(key="events_range").set_value((day, day)).run()
+        at.selectbox(key="events_filter_state").select(SyncState.SYNCED).run()
+        assert len(table_rows(at)) == 1
+        assert expected in [c.value for c in at.caption]
+
+
+def test_after_a_change_the_picker_shows_the_sessions_new_label(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """The browser shows the label it was last handed: the page hands it the new one."""
+    dana = trainer(demo_store)
+    target = stored_events(demo_store, dana.id)[-1]
+    at = events_page(app_as, "trainer")
+    at.selectbox(key="events_pick").select(target.id).run()
+    fill(at, "events_edit", title="Renamed", start=time(20), end=time(21))
+    submit(at, "events_edit")
+    assert [t.value for t in at.toast] == ["Changes saved."]
+    pick = at.selectbox(key="events_pick")
+    assert pick.value == target.id
+    assert pick.proto.set_value
+    assert pick.proto.raw_value.endswith("20:00–21:00 · Renamed")
+    assert not [o for o in pick.options if o.endswith(f"· {target.title}") and "20:00" in o]
+    assert at.text_input(key="events_edit_title").value == "Renamed"
+
+
+def test_after_a_delete_the_picker_shows_a_session_that_still_exists(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    target, following, *_ = stored_events(demo_store, dana.id)
+    at = events_page(app_as, "trainer")
+    at.selectbox(key="events_pick").select(target.id).run()
+    deleted_label = at.selectbox(key="events_pick").proto.options[0]
+    at.checkbox(key="events_edit_delete_confirm").check().run()
+    at.button(key="events_edit_delete").click().run()
+    assert [t.value for t in at.toast] == ["Session deleted."]
+    pick = at.selectbox(key="events_pick")
+    assert deleted_label not in pick.options
+    assert pick.value == following.id
+    assert (pick.proto.set_value, pick.proto.raw_value) == (True, pick.options[0])
+    assert at.text_input(key="events_edit_title").value == following.title
+
+
+def test_a_session_booked_for_next_week_is_shown_and_picked_for_editing(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    next_friday = this_week()[0] + timedelta(days=12)
+    at = events_page(app_as, "trainer")
+    fill(at, "events_new", title="Next week", day=next_friday, start=time(12), end=time(13))
+    submit(at, "events_new")
+    assert [t.value for t in at.toast] == ["Session booked."]
+    assert at.date_input(key="events_range").value == week_containing(next_friday)
+    assert "Next week" in [r["Session"] for r in table_rows(at)]
+    with store(demo_store) as session:
+        booked = session.exec(select(CalendarEvent).where(CalendarEvent.title == "Next week")).one()
+    pick = at.selectbox(key="events_pick")
+    assert pick.value == booked.id and pick.proto.raw_value.endswith("· Next week")
+    assert at.text_input(key="events_edit_title").value == "Next week"
+    # In the month view the move is to the month.
+    at.segmented_control(key="events_view").set_value("month").run()
+    next_month = month_containing(at.date_input(key="events_range").value[0]).__getitem__(1)
+    later = next_month + timedelta(days=10)
+    fill(at, "events_new", title="Next month", day=later, start=time(12), end=time(13))
+    submit(at, "events_new")
+    assert at.date_input(key="events_range").value == month_containing(later)
+    assert "Next month" in [r["Session"] for r in table_rows(at)]
+
+
+def test_a_session_booked_inside_the_dates_shown_leaves_them_as_they_are(
+    app_as: Callable[..., AppTest],
+) -> None:
+    friday = this_week()[0] + timedelta(days=5)
+    at = events_page(app_as, "trainer")
+    at.segmented_control(key="events_view").set_value("month").run()
+    shown = at.date_input(key="events_range").value
+    fill(at, "events_new", title="Inside", day=friday, start=time(12), end=time(13))
+    submit(at, "events_new")
+    if shown[0] <= friday <= shown[1]:
+        assert at.date_input(key="events_range").value == shown
+    assert at.selectbox(key="events_pick").proto.raw_value.endswith("· Inside")
+
+
+def test_a_session_moved_to_another_week_is_followed_there(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    target = stored_events(demo_store, dana.id)[0]
+    earlier = this_week()[0] - timedelta(days=2)
+    at = events_page(app_as, "trainer")
+    at.selectbox(key="events_pick").select(target.id).run()
+    fill(at, "events_edit", title="Moved back", day=earlier, start=time(12), end=time(13))
+    submit(at, "events_edit")
+    assert at.date_input(key="events_range").value == week_containing(earlier)
+    assert at.selectbox(key="events_pick").value == target.id

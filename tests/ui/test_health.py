@@ -3,9 +3,11 @@ charts, the error log with its filters, the drill-down to a run, and the CSV exp
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -13,8 +15,10 @@ from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
 from db.engine import get_engine
-from db.models import ConnectionStatus, LogLevel, RunOutcome, Trainer, utcnow
+from db.models import ConnectionStatus, LogLevel, RunOutcome, SyncTrigger, Trainer, utcnow
 from integrations import accounts, alerts
+from integrations.core.retry import ErrorKind
+from pages._messages import MESSAGES
 from tests.integrations.health_rows import channel, connect, log_line, sync_run
 from tests.ui.conftest import EMAILS, ROOT
 
@@ -152,7 +156,12 @@ def test_the_error_log_lists_errors_and_warnings_newest_first(
     at = health_page(app_as)
     log = at.dataframe[-1].value
     # The alert engine logs the incident it raised for Yossi: it is the newest warning.
-    assert list(log["Event"]) == ["alert_raised", "channel_failed", "sync_failed", "retry"]
+    assert list(log["Event"]) == [
+        "Alert raised",
+        "Realtime channel not opened",
+        "Sync failed",
+        "retry",  # a name the catalogue does not know is shown as it is
+    ]
     assert "4 entries" in " ".join(c.value for c in at.caption)
 
 
@@ -161,9 +170,13 @@ def test_the_error_log_filters_narrow_what_is_listed(
 ) -> None:
     at = health_page(app_as)
     at.multiselect(key="health_log_levels_en").set_value(["warning"]).run()
-    assert list(at.dataframe[-1].value["Event"]) == ["alert_raised", "channel_failed", "retry"]
+    assert list(at.dataframe[-1].value["Event"]) == [
+        "Alert raised",
+        "Realtime channel not opened",
+        "retry",
+    ]
     at.text_input(key="health_log_text").input("PUSH").run()
-    assert list(at.dataframe[-1].value["Event"]) == ["channel_failed"]
+    assert list(at.dataframe[-1].value["Event"]) == ["Realtime channel not opened"]
     at.text_input(key="health_log_text").input("nothing like this").run()
     assert [i.value for i in at.info][-1] == "Nothing matches these filters."
 
@@ -173,7 +186,7 @@ def test_the_error_log_narrows_to_one_trainer(
 ) -> None:
     at = health_page(app_as)
     at.selectbox(key="health_log_trainer_en").set_value(world["yossi"]).run()
-    assert list(at.dataframe[-1].value["Event"]) == ["alert_raised"]
+    assert list(at.dataframe[-1].value["Event"]) == ["Alert raised"]
     at.selectbox(key="health_log_trainer_en").set_value(world["dana"]).run()
     assert len(at.dataframe[-1].value) == 3
 
@@ -189,7 +202,7 @@ def test_opening_an_error_shows_its_run_and_the_lines_it_logged(
     assert metrics["Google requests"] == "9" and metrics["Rate-limit hits"] == "4"
     assert "Google answered 429 rateLimitExceeded" in at.error[0].value
     lines = at.dataframe[-1].value
-    assert list(lines["Event"]) == ["retry", "sync_failed"]
+    assert list(lines["Event"]) == ["retry", "Sync failed"]
 
 
 def test_the_filtered_error_log_is_offered_as_a_csv_download(
@@ -228,4 +241,132 @@ def test_error_log_filters_survive_a_switch_to_hebrew_with_hebrew_labels(
     levels = at.multiselect(key="health_log_levels_he")
     assert levels.value == ["warning"]
     assert levels.options == ["שגיאה", "אזהרה", "מידע"]
-    assert list(at.dataframe[-1].value["אירוע"]) == ["alert_raised", "channel_failed", "retry"]
+    assert list(at.dataframe[-1].value["אירוע"]) == [
+        "נפתחה התראה",
+        "ערוץ זמן אמת לא נפתח",
+        "retry",
+    ]
+
+
+# --- Labels, not internal names ---------------------------------------------------------------
+
+
+def _recorded_events() -> set[str]:
+    """Every event name the code writes to the integration log (`audit.record(session, name)`)."""
+    names: set[str] = set()
+    for path in (ROOT / "integrations").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "record"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "audit"
+                and len(node.args) > 1
+            ):
+                names |= {
+                    c.value
+                    for c in ast.walk(node.args[1])
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
+                }
+    return names
+
+
+def test_every_event_the_code_logs_and_every_trigger_and_error_kind_has_a_label() -> None:
+    events = _recorded_events()
+    assert {"sync_failed", "google_consent_refused", "alert_raised"} <= events
+    assert sorted(e for e in events if f"health.event.{e}" not in MESSAGES) == []
+    assert [k for k in SyncTrigger if f"health.trigger.{k.value}" not in MESSAGES] == []
+    assert [k for k in ErrorKind if f"health.kind.{k.value}" not in MESSAGES] == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "event", "message"),
+    [
+        ("en", "Google consent not given", "The trainer declined access on Google's consent page"),
+        ("he", "לא ניתנה הסכמה ב-Google", "המאמן/ת סירב/ה לתת גישה בדף ההסכמה של Google"),
+    ],
+)
+def test_the_error_log_names_events_and_provider_codes_in_the_readers_language(
+    app_as: Callable[..., AppTest],
+    world: dict[str, str],
+    demo_store: str,
+    lang: str,
+    event: str,
+    message: str,
+) -> None:
+    """`google_consent_refused` with Google's bare `access_denied` reads as a sentence; the code
+    stays beside it, for searching and for support."""
+    with Session(get_engine(demo_store)) as session:
+        log_line(
+            session, utcnow() - timedelta(minutes=5), "access_denied", level=LogLevel.WARNING,
+            trainer_id=world["dana"], event="google_consent_refused",
+        )  # fmt: skip
+    at = health_page(app_as, lang)
+    log = at.dataframe[-1].value
+    columns = {"en": ("Event", "Message"), "he": ("אירוע", "הודעה")}[lang]
+    [refused] = [row for _, row in log.iterrows() if event in row[columns[0]]]
+    assert message in refused[columns[1]] and "(access_denied)" in refused[columns[1]]
+    assert not [name for name in log[columns[0]] if "google_consent_refused" in name]
+
+
+def test_a_runs_trigger_is_named_in_the_readers_language(
+    app_as: Callable[..., AppTest], world: dict[str, str]
+) -> None:
+    at = health_page(app_as)
+    at.selectbox(key="health_drill_run_en").set_value(world["failed_run"]).run()
+    assert any("trigger: on schedule," in c.value for c in at.caption)
+    hebrew = health_page(app_as, "he")
+    hebrew.selectbox(key="health_drill_run_he").set_value(world["failed_run"]).run()
+    assert any("הפעלה: לפי התזמון," in c.value for c in hebrew.caption)
+    assert not any("schedule" in c.value for c in hebrew.caption)
+    assert {m.label: m.value for m in hebrew.metric}["משך"] == "1.0 שנ׳"  # not "s 1.0"
+
+
+def test_a_hebrew_name_in_an_english_run_title_keeps_the_time_after_it(
+    app_as: Callable[..., AppTest], world: dict[str, str]
+) -> None:
+    at = health_page(app_as)
+    at.selectbox(key="health_drill_run_en").set_value(world["failed_run"]).run()
+    [title] = [m.value for m in at.markdown if m.value.startswith("##### ")]
+    assert title.startswith("##### Sync run of \u2068דנה כהן\u2069, ")
+
+
+def test_a_single_entry_is_counted_in_the_singular(
+    app_as: Callable[..., AppTest], world: dict[str, str]
+) -> None:
+    for lang, expected in (("en", "One entry · page 1 of 1"), ("he", "רשומה אחת · עמוד 1 מתוך 1")):
+        at = health_page(app_as, lang)
+        at.selectbox(key=f"health_log_trainer_{lang}").set_value(world["yossi"]).run()
+        assert expected in [c.value for c in at.caption]
+
+
+def test_chart_legends_sit_below_the_toolbars_row(
+    app_as: Callable[..., AppTest], world: dict[str, str]
+) -> None:
+    """Plotly's toolbar shows in the top 30 pixels of a chart, at the right; each legend lies
+    right above the plot, under a top margin that leaves that row to the toolbar and room for
+    the legend to wrap once."""
+    for lang in ("en", "he"):
+        figures = _figures(health_page(app_as, lang))
+        assert [f["layout"]["showlegend"] for f in figures] == [
+            True,
+            False,
+            True,
+            True,
+            True,
+            False,
+        ]
+        for figure in figures:
+            layout: Any = figure["layout"]
+            assert layout["margin"]["t"] >= (80 if layout["showlegend"] else 30)
+            assert (layout["legend"]["yanchor"], layout["legend"]["y"]) == ("bottom", 1.02)
+
+
+def test_in_hebrew_the_log_dates_follow_the_shells_direction_like_every_page(
+    app_as: Callable[..., AppTest], world: dict[str, str]
+) -> None:
+    """The shell keeps each date's parts left to right; the page no longer turns the whole range
+    left to right, which put the start at the left unlike the Events page's range."""
+    at = health_page(app_as, "he")
+    assert not [h for h in at.html if "stDateInputField" in h.value]
