@@ -28,6 +28,7 @@ from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
 from integrations.google_calendar.events import GoogleEvent
 from integrations.sessions import EventView, get_google_calendar_events, usable_zone
+from integrations.trainers import working_trainer
 
 #: The calendar filter's value for sessions that are in no Google calendar (yet).
 CRM_ONLY = "crm_only"
@@ -257,6 +258,8 @@ def trainer_choices(actor: Actor, *, session: Session) -> list[TrainerChoice]:
     query = select(Trainer.id, Trainer.name, Trainer.timezone).order_by(col(Trainer.name))
     if not actor.can(Capability.VIEW_ALL_TRAINERS):
         query = query.where(Trainer.id == actor.trainer_id)
+    else:
+        query = query.where(working_trainer())
     choices = []
     for trainer_id, name, zone in session.exec(query).all():
         usable = usable_zone(zone)

@@ -218,23 +218,8 @@ def table(rows: list[dict[str, Any]]) -> None:
     """A read-only table; in Hebrew the first column stands at the right, as a reader expects,
     and headers and texts that mix Hebrew with Latin read right to left (`isolate_rtl`).
 
-    A column of numbers with gaps shows "—" in the gaps (the grid would print "None"); the
-    whole column is then text, since one column of mixed types cannot be sent to the browser.
+    A missing value shows as "—" (the grid would print "None"); numbers stay numbers.
     """
-    gaps = {
-        column
-        for column in (rows[0] if rows else {})
-        if any(row.get(column) is None for row in rows)
-        and any(isinstance(row.get(column), int | float) for row in rows)
-    }
-    if gaps:
-        rows = [
-            {
-                column: ("—" if value is None else str(value)) if column in gaps else value
-                for column, value in row.items()
-            }
-            for row in rows
-        ]
     if is_rtl():
         rows = [
             {
@@ -249,4 +234,5 @@ def table(rows: list[dict[str, Any]]) -> None:
         hide_index=True,
         width="stretch",
         column_order=list(reversed(columns)) if is_rtl() else columns,
+        placeholder="—",
     )

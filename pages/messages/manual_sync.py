@@ -30,6 +30,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Retry the {count} that failed",
         "he": "ניסיון נוסף ל-{count} שנכשלו",
     },
+    "manual.retry.one": {
+        "en": "Retry the one that failed",
+        "he": "ניסיון נוסף לסנכרון שנכשל",
+    },
     "manual.finished": {"en": "All finished at {at}.", "he": "הכול הסתיים ב-{at}."},
     "manual.finished_failed": {
         "en": "Finished at {at}, but {failed} of {total} failed. See below what to do.",

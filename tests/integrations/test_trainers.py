@@ -146,3 +146,13 @@ def test_a_trainer_whose_login_was_turned_off_or_who_became_staff_leaves_the_lis
     assert set(_overviews(manager, session)) == {dana.trainer_id, crm_only.id}
     # Dana herself, logged in again, still sees her own overview.
     assert set(_overviews(dana, session)) == {dana.trainer_id}
+
+
+def test_the_events_page_offers_only_trainers_still_working(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    from integrations.schedule import trainer_choices
+
+    manager, dana = people["manager"], people["trainer"]
+    accounts.set_user_active(manager, dana.user_id, False, session=session)
+    assert [c.name for c in trainer_choices(manager, session=session)] == ["Yossi"]
