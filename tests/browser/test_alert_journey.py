@@ -120,9 +120,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
         expect(
             manager.get_by_test_id("stDataFrame").locator("[role=gridcell]", has_text="Failed")
         ).to_be_attached()
-        expect(
-            manager.get_by_role("button", name=text("manual.retry.one", "en"))
-        ).to_be_visible()
+        expect(manager.get_by_role("button", name=text("manual.retry.one", "en"))).to_be_visible()
         wait_until_idle(manager)
         manager.screenshot(path=SCREENSHOTS / "manual-sync-en.png")
 
