@@ -304,7 +304,7 @@ def test_a_finished_sync_with_a_failure_warns_with_the_count_and_when_the_last_r
     assert [w.value for w in at.warning] == [
         f"Finished at {at_time}, but 1 of 3 failed. See below what to do."
     ]
-    assert at.button(key="manual_sync_retry").label == "Retry the 1 that failed"
+    assert at.button(key="manual_sync_retry").label == "Retry the one that failed"
 
 
 def test_the_progress_table_keeps_numbers_as_numbers_while_some_are_missing(
