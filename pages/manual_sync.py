@@ -83,7 +83,9 @@ def kind_of(progress: TrainerProgress) -> str:
 def error_label(progress: TrainerProgress) -> str | None:
     """The short, translated name of what went wrong; the service's own text is English and
     written for logs, so it only appears under "technical details"."""
-    if progress.state not in {"failed", "partial"} or not (progress.error or progress.error_kind):
+    if progress.state not in {"failed", "partial", "needs_reconnect"} or not (
+        progress.error or progress.error_kind
+    ):
         return None
     return t(f"health.kind.{kind_of(progress)}")
 
@@ -94,7 +96,7 @@ def show_outcome(progress: list[TrainerProgress]) -> None:
         st.info(t("manual.finished_nothing"))
         return
     at = local_time(last_finished_at(progress), display_zone(), "%H:%M")
-    failed = sum(1 for p in progress if p.state == "failed")
+    failed = sum(1 for p in progress if p.state in {"failed", "needs_reconnect"})
     partial = sum(1 for p in progress if p.state == "partial")
     if failed:
         st.warning(t("manual.finished_failed", at=at, failed=failed, total=len(progress)))

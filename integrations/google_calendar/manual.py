@@ -23,9 +23,12 @@ from db.models import (
     utcnow,
 )
 from integrations.core.access import Actor, Capability
+from integrations.core.retry import ErrorKind
 
 WAITING = "waiting"
 NOT_CONNECTED = "not_connected"
+#: Connected once, but Google no longer accepts the connection: only the trainer can fix it.
+NEEDS_RECONNECT = "needs_reconnect"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +45,7 @@ class TrainerProgress:
 
     trainer_id: str
     name: str
-    state: str  # waiting, running, success, partial, failed, not_connected
+    state: str  # waiting, running, success, partial, failed, not_connected, needs_reconnect
     fetched: int | None = None
     created: int | None = None
     updated: int | None = None
@@ -68,6 +71,7 @@ class TrainerProgress:
             RunOutcome.PARTIAL,
             RunOutcome.FAILED,
             NOT_CONNECTED,
+            NEEDS_RECONNECT,
         }
 
 
@@ -78,6 +82,21 @@ def connected_trainers(session: Session, trainer_ids: list[str]) -> set[str]:
                 col(IntegrationCredential.trainer_id).in_(trainer_ids),
                 IntegrationCredential.integration == Integration.GOOGLE_CALENDAR,
                 IntegrationCredential.status == ConnectionStatus.CONNECTED,
+            )
+        ).all()
+    )
+
+
+def broken_connections(session: Session, trainer_ids: list[str]) -> set[str]:
+    """Trainers whose Google connection exists but needs them to reconnect."""
+    return set(
+        session.exec(
+            select(IntegrationCredential.trainer_id).where(
+                col(IntegrationCredential.trainer_id).in_(trainer_ids),
+                IntegrationCredential.integration == Integration.GOOGLE_CALENDAR,
+                col(IntegrationCredential.status).in_(
+                    [ConnectionStatus.NEEDS_REAUTH, ConnectionStatus.ERROR]
+                ),
             )
         ).all()
     )
@@ -130,13 +149,27 @@ def manual_sync_progress(
         session.exec(select(Trainer.id, Trainer.name).where(col(Trainer.id).in_(trainer_ids))).all()
     )
     connected = connected_trainers(session, trainer_ids)
+    broken = broken_connections(session, trainer_ids)
     progress = []
     for trainer_id in trainer_ids:
         run = latest.get(trainer_id)
         name = names.get(trainer_id, trainer_id)
         if run is None:
-            state = WAITING if trainer_id in connected else NOT_CONNECTED
-            progress.append(TrainerProgress(trainer_id=trainer_id, name=name, state=state))
+            if trainer_id in connected:
+                progress.append(TrainerProgress(trainer_id=trainer_id, name=name, state=WAITING))
+            elif trainer_id in broken:
+                progress.append(
+                    TrainerProgress(
+                        trainer_id=trainer_id,
+                        name=name,
+                        state=NEEDS_RECONNECT,
+                        error_kind=ErrorKind.NEEDS_REAUTH.value,
+                    )
+                )
+            else:
+                progress.append(
+                    TrainerProgress(trainer_id=trainer_id, name=name, state=NOT_CONNECTED)
+                )
             continue
         progress.append(
             TrainerProgress(

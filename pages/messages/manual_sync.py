@@ -20,6 +20,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "manual.state.partial": {"en": "Partly done", "he": "הושלם חלקית"},
     "manual.state.failed": {"en": "Failed", "he": "נכשל"},
     "manual.state.not_connected": {"en": "Google not connected", "he": "Google לא מחובר"},
+    "manual.state.needs_reconnect": {
+        "en": "Needs reconnecting",
+        "he": "נדרש חיבור מחדש",
+    },
     "manual.fetched": {"en": "Read from Google", "he": "נקראו מ-Google"},
     "manual.changed": {"en": "Changed here", "he": "שונו כאן"},
     "manual.pushed": {"en": "Sent to Google", "he": "נשלחו ל-Google"},

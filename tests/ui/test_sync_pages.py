@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import get_engine
 from db.models import (
+    ConnectionStatus,
     GoogleCalendarSyncSettings,
     Integration,
     IntegrationCredential,
@@ -362,3 +363,30 @@ def test_a_failed_trainer_is_explained_in_hebrew_with_what_to_do(
     assert 'לחבר מחדש את Google בדף "חיבור ל-Google"' in explained[0]
     (details,) = [e for e in at.expander if e.label == "פרטים טכניים (לצוות התמיכה)"]
     assert [c.value for c in details.code] == [raw]
+
+
+def test_a_trainer_whose_google_needs_reconnecting_is_not_called_unconnected(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """Staff must tell a broken connection (the trainer has to reconnect) from one never made."""
+    trainer_id = _connect(demo_store, EMAILS["trainer"])
+    with Session(get_engine(demo_store)) as session:
+        credential = session.exec(
+            select(IntegrationCredential).where(IntegrationCredential.trainer_id == trainer_id)
+        ).one()
+        credential.status = ConnectionStatus.NEEDS_REAUTH
+        session.add(credential)
+        session.commit()
+    worker.huey.flush()
+    at = app_as(EMAILS["staff"], lang="he").run()
+    at.switch_page("pages/manual_sync.py").run()
+    at.button(key="manual_sync_start").click().run()
+    assert not at.exception
+    progress = at.dataframe[0].value
+    states = sorted(state.strip("\u2067\u2069") for state in progress["מצב"])  # RTL isolates
+    assert states == ["Google לא מחובר", "Google לא מחובר", "נדרש חיבור מחדש"], states
+    assert worker.huey.pending_count() == 0  # nothing queued that could only fail
+    assert "1 מתוך 3 נכשלו" in at.warning[0].value
+    problems = " ".join(m.value for m in at.markdown)
+    assert "חיבור מחדש" in problems
+    assert not [b for b in at.button if b.key == "manual_sync_retry"]
