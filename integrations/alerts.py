@@ -54,6 +54,7 @@ from db.models import (
     IntegrationCredential,
     LogLevel,
     Notification,
+    Role,
     RunOutcome,
     SyncFrequency,
     SyncRun,
@@ -67,7 +68,7 @@ from integrations.core.notifications import managers_and_trainer
 from integrations.google_calendar.status import FREQUENCY_INTERVAL, REALTIME_BACKSTOP
 from integrations.google_calendar.sync import NOTIFY_AFTER_FAILURES
 from integrations.health import as_utc, trainer_streaks
-from integrations.notices import notify_in_their_language, text
+from integrations.notices import for_reader, notify_in_their_language, text
 
 log = logging.getLogger(__name__)
 
@@ -597,7 +598,7 @@ def _duration(value: timedelta, locale: str) -> str:
 def _notify_all(
     session: Session, trainer_id: str | None, finding: Finding, *, resolved: bool, now: datetime
 ) -> None:
-    def compose(locale: str) -> tuple[str, str]:
+    def compose(locale: str, role: Role) -> tuple[str, str]:
         rule = text(f"alert.rule.{finding.rule.value}", locale)
         if resolved:
             lasted = now - (finding.since or now)
@@ -607,7 +608,12 @@ def _notify_all(
             )
         return (
             text("alert.title", locale, rule=rule, trainer=finding.trainer_name),
-            text(finding.body_key, locale, **finding.values),
+            text(
+                for_reader(finding.body_key, role),
+                locale,
+                **finding.values,
+                trainer=finding.trainer_name,
+            ),
         )
 
     notify_in_their_language(

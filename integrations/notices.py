@@ -21,8 +21,8 @@ LINKS = {Role.TRAINER: "pages/google_connection.py"}
 DEFAULT_LINK = "pages/health.py"
 TITLE_LIMIT = 300
 
-#: (title, body) of a notice in the given language.
-Compose = Callable[[str], tuple[str, str]]
+#: (title, body) of a notice in the given language, for a reader of the given role.
+Compose = Callable[[str, Role], tuple[str, str]]
 
 
 def text(key: str, locale: str, **values: Any) -> str:
@@ -32,6 +32,13 @@ def text(key: str, locale: str, **values: Any) -> str:
     entry = TEXTS[key]
     template = entry.get(locale) or entry["en"]
     return template.format(**values) if values else template
+
+
+def for_reader(key: str, role: Role) -> str:
+    """`key.others` for a reader who is not the trainer concerned, when the catalogue has one:
+    "reconnect on your page" is for the trainer; a manager is told that the trainer must."""
+    others = f"{key}.others"
+    return others if role is not Role.TRAINER and others in TEXTS else key
 
 
 def notify_in_their_language(
@@ -50,15 +57,16 @@ def notify_in_their_language(
         person.id: person
         for person in session.exec(select(User).where(col(User.id).in_(ordered))).all()
     }
-    written: dict[str, tuple[str, str]] = {}
+    written: dict[tuple[str, Role], tuple[str, str]] = {}
     created: list[Notification] = []
     for user_id in ordered:
         person = people.get(user_id)
         if person is None:
             continue
-        if person.locale not in written:
-            written[person.locale] = compose(person.locale)
-        title, body = written[person.locale]
+        reader = (person.locale, person.role)
+        if reader not in written:
+            written[reader] = compose(*reader)
+        title, body = written[reader]
         created += notify(
             [user_id],
             kind,

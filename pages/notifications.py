@@ -50,8 +50,14 @@ for note in notes:
         if note.body:
             title_column.write(note.body)
         target = link_for(note.link, actor)
-        if target:
-            title_column.page_link(target, label=t("notifications.open"))
+        if target and title_column.button(
+            t("notifications.open"), key=f"notifications_open_{note.id}", type="tertiary"
+        ):
+            # Opening what a notification is about is reading it.
+            if note.read_at is None:
+                with open_session() as session:
+                    mark_read(actor, note.id, session=session)
+            st.switch_page(target)
         if note.read_at is None and action_column.button(
             t("notifications.mark_read"), key=f"notifications_read_{note.id}"
         ):

@@ -41,8 +41,9 @@ if flash:
 
 if st.session_state.pop("users_invite_done", False):
     # Emptied only after a successful invitation: a refused one keeps what was typed.
+    # Set, not forgotten: a forgotten key would take the browser's last value back.
     for key in ("users_invite_email", "users_invite_name"):
-        st.session_state.pop(key, None)
+        st.session_state[key] = ""
 
 with st.expander(t("users.invite"), expanded=False), st.form("users_invite", clear_on_submit=False):
     email = st.text_input(t("users.email"), key="users_invite_email")

@@ -33,6 +33,7 @@ from db.models import (
     Integration,
     IntegrationCredential,
     LogLevel,
+    Role,
     RunOutcome,
     SyncConflict,
     SyncDirection,
@@ -291,11 +292,11 @@ def mark_needs_reauth(session: Session, credential: IntegrationCredential, messa
     trainer = session.get(Trainer, trainer_id)
     name = trainer.name if trainer else trainer_id
 
-    def compose(locale: str) -> tuple[str, str]:
+    def compose(locale: str, role: Role) -> tuple[str, str]:
         rule = notices.text("alert.rule.needs_reauth", locale)
         return (
             notices.text("alert.title", locale, rule=rule, trainer=name),
-            notices.text("alert.needs_reauth.body", locale),
+            notices.text(notices.for_reader("alert.needs_reauth.body", role), locale, trainer=name),
         )
 
     notices.notify_in_their_language(
@@ -377,7 +378,7 @@ def _notify_repeated_failures(session: Session, run: SyncRun) -> None:
         trainer = session.get(Trainer, run.trainer_id)
         name = trainer.name if trainer else ""
 
-        def compose(locale: str) -> tuple[str, str]:
+        def compose(locale: str, role: Role) -> tuple[str, str]:
             rule = notices.text("alert.rule.sync_failing", locale)
             return (
                 notices.text("alert.title", locale, rule=rule, trainer=name),

@@ -27,6 +27,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "Google כבר לא מקבל את החיבור הזה, ולכן הסנכרון נעצר. "
         "יש להתחבר מחדש בדף החיבור ל-Google.",
     },
+    "alert.needs_reauth.body.others": {
+        "en": "Google no longer accepts {trainer}'s connection, so their syncing has stopped. "
+        "{trainer} has to reconnect on their Google connection page.",
+        "he": "Google כבר לא מקבל את החיבור של {trainer}, ולכן הסנכרון שלו/ה נעצר. "
+        "{trainer} צריך/ה להתחבר מחדש בדף החיבור ל-Google.",
+    },
     "alert.sync_failing.body": {
         "en": "The last {count} syncs failed. The latest error: {error}",
         "he": "הסנכרון נכשל {count} פעמים ברציפות. השגיאה האחרונה: {error}",

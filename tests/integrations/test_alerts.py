@@ -327,7 +327,9 @@ def test_the_sync_engines_notices_are_written_in_each_readers_language(
     }
     english, hebrew = notes[manager.id], notes[trainer_user.id]
     assert english.title.startswith("Google Calendar needs reconnecting: ")
-    assert english.body.startswith("Google no longer accepts this connection")
+    # The manager is told the trainer must reconnect, not to reconnect on a page they lack.
+    assert english.body.startswith("Google no longer accepts Dana's connection")
+    assert "Dana has to reconnect" in english.body
     assert english.link == "pages/health.py"
     assert hebrew.title.startswith("נדרש חיבור מחדש ליומן Google: ")
     assert hebrew.body.startswith("Google כבר לא מקבל את החיבור הזה")
