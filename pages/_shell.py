@@ -59,22 +59,14 @@ def apply_direction() -> None:
     show its minus sign on the wrong side; they stay left to right, set at the right edge.
     Their labels, and the order of the two ends of a date range, still follow the page.
     Streamlit's own "(required)" beside a label is English: it gets the catalogue's text.
-
-    A toast outlives the run that showed it, so it may be on screen when the layout changes
-    language: in either language it takes its direction from its own text.
     """
-    st.html(
-        """<style>
-        [data-testid="stToast"] :is(.stMarkdown, p) { unicode-bidi: plaintext; text-align: start; }
-        </style>"""
-    )
     if not is_rtl():
         return
     required = json.dumps(t("shell.required"), ensure_ascii=False)
     st.html(
         """<style>
         [data-testid="stAppViewContainer"], [data-testid="stSidebar"], [data-testid="stHeader"],
-        .stMarkdown, .stAlert, [data-testid="stSelectboxVirtualDropdown"],
+        [data-testid="stToast"], .stMarkdown, .stAlert, [data-testid="stSelectboxVirtualDropdown"],
         [data-testid="stMultiSelectDropdown"] { direction: rtl; text-align: right; }
         [data-testid="stSidebarNav"] a { flex-direction: row-reverse; }
         [data-testid="stHeading"] :is(h1, h2, h3, h4, h5, h6) { text-align: right; }

@@ -26,7 +26,6 @@ from integrations.google_calendar.status import GoogleCalendarStatus
 from pages._shell import (
     display_zone,
     error_message,
-    is_rtl,
     keep_choices,
     local_time,
     outcome_label,
@@ -40,13 +39,6 @@ FOLLOW_KEY = "google_follow_sync"
 CLOCK_SLACK = timedelta(seconds=1)
 #: A queue with no worker to take the sync must not keep the page polling for ever.
 FOLLOW_AT_MOST = timedelta(minutes=2)
-LRI, RLI, PDI = "\u2066", "\u2067", "\u2069"  # left/right-to-left isolate, pop isolate
-
-
-def in_own_direction(text: str) -> str:
-    """A toast outlives the run that made it, so after a language switch it sits under the
-    other language's layout: isolated in its own direction, it still reads the right way."""
-    return f"{RLI if is_rtl() else LRI}{text}{PDI}"
 
 
 actor = require(Capability.MANAGE_TRAINER)
@@ -179,7 +171,7 @@ else:
     if st.button(t("google.sync_now"), type="primary", key="google_sync_now"):
         queued = request_sync(actor, trainer_id)
         message = t("google.sync_queued") if queued else t("google.sync_already_queued")
-        st.toast(in_own_direction(message), icon="🔄")
+        st.toast(message, icon="🔄")
         # Either way a run starts after now (a waiting sync has not started yet): follow it.
         st.session_state[FOLLOW_KEY] = utcnow() - CLOCK_SLACK
     # Polls only while a sync asked for here has not ended; the last poll reruns the page.

@@ -7,18 +7,9 @@ import streamlit as st
 from integrations.core.access import Capability
 from integrations.core.errors import InvalidInput
 from integrations.google_calendar.service import google_status, update_settings
-from pages._shell import error_message, is_rtl, keep_choices, require, t
+from pages._shell import error_message, keep_choices, require, t
 
 ERRORS_KEY = "sync_settings_errors"
-LRI, RLI, PDI = "\u2066", "\u2067", "\u2069"  # left/right-to-left isolate, pop isolate
-
-
-def in_own_direction(text: str) -> str:
-    """A toast's text isolated in its language's direction. Streamlit keeps a toast on screen
-    across reruns, so after a language switch an English toast sits under the Hebrew
-    right-to-left layout (".Settings saved") or a Hebrew one under the left-to-right layout;
-    an isolate keeps it reading the right way under either."""
-    return f"{RLI if is_rtl() else LRI}{text}{PDI}"
 
 
 actor = require(Capability.MANAGE_TRAINER)
@@ -38,7 +29,7 @@ if not status.calendars:
 
 flash = st.session_state.pop("sync_settings_saved", None)
 if flash:
-    st.toast(in_own_direction(t("settings.saved")), icon="✅")
+    st.toast(t("settings.saved"), icon="✅")
 errors: dict[str, str] = st.session_state.pop(ERRORS_KEY, {})
 
 
