@@ -23,6 +23,10 @@ def expect_week_grid(page: Page, lang: str) -> None:
     # Demo sessions are on the grid, each with its sync state spelled out in the legend.
     expect(grid.locator(".nyev-event").first).to_be_visible()
     expect(grid.locator(".nyev-legend")).to_contain_text(text("events.state.local_only", lang))
+    # The date range and the filters have drawn themselves (not grey placeholders).
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    expect(page.get_by_test_id("stDateInput").get_by_role("group").first).to_be_visible()
+    expect(page.get_by_test_id("stSelectbox").first.locator("input")).to_be_visible()
 
 
 def test_a_trainer_reads_the_week_grid_in_hebrew_and_in_english(
