@@ -100,7 +100,7 @@ def add_user(
     if len(name) > 200:
         raise InvalidInput("the name is longer than 200 characters", field="name")
     if session.exec(select(User).where(User.email == address)).first() is not None:
-        raise InvalidInput(f"{address} is already invited", field="email")
+        raise InvalidInput(f"{address} is already invited", field="email", reason="taken")
     trainer_id = None
     if chosen_role is Role.TRAINER:
         trainer_id = _trainer_for(address, name, trainer_timezone, session=session).id

@@ -147,9 +147,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "users.role_saved": {"en": "Role saved.", "he": "התפקיד נשמר."},
     "users.status_saved": {"en": "Access updated.", "he": "הגישה עודכנה."},
     "users.invalid.email": {
-        "en": "This address cannot be invited: it is not an email address, or it is already "
-        "invited.",
-        "he": "אי אפשר להזמין את הכתובת הזו: היא אינה כתובת דוא״ל תקינה, או שכבר הוזמנה.",
+        "en": "This is not an email address: check it and try again.",
+        "he": "זו אינה כתובת דוא״ל תקינה: בדקו אותה ונסו שוב.",
+    },
+    "users.invalid.email.taken": {
+        "en": "This address is already invited: find it in the list below to change its role "
+        "or turn its access back on.",
+        "he": "הכתובת הזו כבר הוזמנה: אפשר למצוא אותה ברשימה למטה כדי לשנות תפקיד או להפעיל "
+        "מחדש את הגישה.",
     },
     "users.invalid.name": {
         "en": "The name is too long (200 characters at most).",

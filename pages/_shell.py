@@ -171,11 +171,15 @@ def local_time(value: datetime | None, zone: str, fmt: str = "%d/%m/%Y %H:%M") -
 
 def error_message(error: IntegrationError, page: str) -> str:
     """A service's refusal in the person's language. The service's own text is English and
-    written for logs: a refused value gets the page's line for its field
-    (`<page>.invalid.<field>`), anything else the page's `<page>.failed` or a line for its
-    kind."""
-    if isinstance(error, InvalidInput) and f"{page}.invalid.{error.field}" in MESSAGES:
-        return t(f"{page}.invalid.{error.field}")
+    written for logs: a refused value gets the page's line for its field and reason
+    (`<page>.invalid.<field>.<reason>`, else `<page>.invalid.<field>`), anything else the
+    page's `<page>.failed` or a line for its kind."""
+    if isinstance(error, InvalidInput):
+        exact = f"{page}.invalid.{error.field}.{error.reason}"
+        if error.reason and exact in MESSAGES:
+            return t(exact)
+        if f"{page}.invalid.{error.field}" in MESSAGES:
+            return t(f"{page}.invalid.{error.field}")
     if isinstance(error, AccessDenied):
         return t("error.denied")
     if isinstance(error, NotFound):

@@ -16,8 +16,12 @@ class NotFound(IntegrationError):
 
 
 class InvalidInput(IntegrationError):
-    """A value from a person was refused; `field` names the form field to show it beside."""
+    """A value from a person was refused; `field` names the form field to show it beside, and
+    `reason` (when a field can be refused for more than one) which refusal it is."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, field: str | None = None, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.reason = reason

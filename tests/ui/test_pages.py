@@ -171,8 +171,14 @@ def test_a_refused_invitation_is_explained_in_hebrew(app_as: Callable[..., AppTe
     at.button[0].click()
     at.run()
     assert [e.value for e in at.error] == [
-        "אי אפשר להזמין את הכתובת הזו: היא אינה כתובת דוא״ל תקינה, או שכבר הוזמנה."
+        "הכתובת הזו כבר הוזמנה: אפשר למצוא אותה ברשימה למטה כדי לשנות תפקיד או להפעיל "
+        "מחדש את הגישה."
     ]
+    # A malformed address is told apart from one already invited.
+    at.text_input(key="users_invite_email").input("not-an-email")
+    at.button[0].click()
+    at.run()
+    assert [e.value for e in at.error] == ["זו אינה כתובת דוא״ל תקינה: בדקו אותה ונסו שוב."]
 
 
 def test_the_last_manager_keeps_the_role_with_the_reason_given(
