@@ -67,7 +67,7 @@ from integrations.core import audit
 from integrations.core.notifications import managers_and_trainer
 from integrations.google_calendar.status import FREQUENCY_INTERVAL, REALTIME_BACKSTOP
 from integrations.google_calendar.sync import NOTIFY_AFTER_FAILURES
-from integrations.health import as_utc, trainer_streaks
+from integrations.health import as_utc, trainer_streaks, with_google_connection
 from integrations.notices import for_reader, notify_in_their_language, text
 
 log = logging.getLogger(__name__)
@@ -223,35 +223,25 @@ def evaluate(session: Session, now: datetime) -> Evaluation:
         .scalar_subquery()
     )
     rows = session.execute(
-        sa.select(
-            col(Trainer.id),
-            col(Trainer.name),
-            col(IntegrationCredential.status),
-            col(IntegrationCredential.created_at),
-            col(GoogleCalendarSyncSettings.auto_sync_enabled),
-            col(GoogleCalendarSyncSettings.sync_frequency),
-            col(GoogleCalendarSyncSettings.updated_at),
-            streaks.c.failures_in_a_row,
-            streaks.c.last_good_at,
-            streaks.c.streak_started_at,
-            streaks.c.last_failed_at,
-            live_channels.label("live_channels"),
-            missed_changes.label("missed_changes"),
-            last_expiry.label("last_expiry"),
-            last_error.label("last_error"),
-        )
-        .join(
-            IntegrationCredential,
-            sa.and_(
-                col(IntegrationCredential.trainer_id) == col(Trainer.id),
-                col(IntegrationCredential.integration) == Integration.GOOGLE_CALENDAR,
+        with_google_connection(
+            sa.select(
+                col(Trainer.id),
+                col(Trainer.name),
+                col(IntegrationCredential.status),
+                col(IntegrationCredential.created_at),
+                col(GoogleCalendarSyncSettings.auto_sync_enabled),
+                col(GoogleCalendarSyncSettings.sync_frequency),
+                col(GoogleCalendarSyncSettings.updated_at),
+                streaks.c.failures_in_a_row,
+                streaks.c.last_good_at,
+                streaks.c.streak_started_at,
+                streaks.c.last_failed_at,
+                live_channels.label("live_channels"),
+                missed_changes.label("missed_changes"),
+                last_expiry.label("last_expiry"),
+                last_error.label("last_error"),
             ),
-        )
-        .join(streaks, streaks.c.trainer_id == col(Trainer.id))
-        .join(
-            GoogleCalendarSyncSettings,
-            col(GoogleCalendarSyncSettings.trainer_id) == col(Trainer.id),
-            isouter=True,
+            streaks,
         )
     ).all()
     evaluation = Evaluation()

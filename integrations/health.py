@@ -613,23 +613,11 @@ class TrainerFreshness:
         return None if reference is None else now - reference
 
 
-def trainer_freshness(actor: Actor, *, session: Session) -> list[TrainerFreshness]:
-    """Every trainer with a Google connection, the longest without a good sync first."""
-    actor.require(Capability.VIEW_HEALTH)
-    streaks = trainer_streaks()
-    rows = session.execute(
-        sa.select(
-            col(Trainer.id),
-            col(Trainer.name),
-            col(Trainer.timezone),
-            col(IntegrationCredential.status),
-            col(GoogleCalendarSyncSettings.sync_frequency),
-            streaks.c.last_good_at,
-            streaks.c.last_run_at,
-            streaks.c.failures_in_a_row,
-            col(IntegrationCredential.created_at),
-        )
-        .join(
+def with_google_connection(query: sa.Select[Any], streaks: sa.Subquery) -> sa.Select[Any]:
+    """Trainers with a Google connection, their sync streaks and their settings (if saved): the
+    rows both the freshness view and the alert rules read."""
+    return (
+        query.join(
             IntegrationCredential,
             sa.and_(
                 col(IntegrationCredential.trainer_id) == col(Trainer.id),
@@ -641,6 +629,28 @@ def trainer_freshness(actor: Actor, *, session: Session) -> list[TrainerFreshnes
             GoogleCalendarSyncSettings,
             col(GoogleCalendarSyncSettings.trainer_id) == col(Trainer.id),
             isouter=True,
+        )
+    )
+
+
+def trainer_freshness(actor: Actor, *, session: Session) -> list[TrainerFreshness]:
+    """Every trainer with a Google connection, the longest without a good sync first."""
+    actor.require(Capability.VIEW_HEALTH)
+    streaks = trainer_streaks()
+    rows = session.execute(
+        with_google_connection(
+            sa.select(
+                col(Trainer.id),
+                col(Trainer.name),
+                col(Trainer.timezone),
+                col(IntegrationCredential.status),
+                col(GoogleCalendarSyncSettings.sync_frequency),
+                streaks.c.last_good_at,
+                streaks.c.last_run_at,
+                streaks.c.failures_in_a_row,
+                col(IntegrationCredential.created_at),
+            ),
+            streaks,
         )
     ).all()
     found = [

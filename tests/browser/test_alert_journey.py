@@ -35,15 +35,11 @@ NOA = next(p for p in DEMO_PEOPLE if p.email.startswith("noa@"))
 
 
 def in_english(page: Page) -> None:
-    choose_language(page, "English", "ltr")
-
-
-def choose_language(page: Page, name: str, direction: str) -> None:
-    """The choice is saved for the person's next login."""
+    """The choice is saved for the person's next login (`back_in_hebrew` restores it)."""
     page.get_by_test_id("stSidebar").get_by_role("radiogroup").get_by_role(
-        "radio", name=name
+        "radio", name="English"
     ).click()
-    expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", direction)
+    expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", "ltr")
 
 
 def open_page(page: Page, key: str) -> None:
