@@ -141,6 +141,9 @@ class User(SQLModel, table=True):
     """A person who logs in. A trainer user acts for exactly one trainer record."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        sa.UniqueConstraint("auth_issuer", "auth_subject", name="uq_users_auth_identity"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
     email: str = Field(max_length=320, unique=True, index=True)
@@ -154,6 +157,10 @@ class User(SQLModel, table=True):
     invited_by_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = _created()
     last_login_at: datetime | None = _optional_time()
+    #: Who the login provider says this is (`iss` and `sub` of its ID token), bound at the first
+    #: login: an email address can change hands, the provider's subject does not.
+    auth_issuer: str | None = Field(default=None, max_length=300)
+    auth_subject: str | None = Field(default=None, max_length=255)
 
 
 class Client(SQLModel, table=True):
@@ -349,6 +356,22 @@ class WorkerHeartbeat(SQLModel, table=True):
     worker_name: str = Field(primary_key=True, max_length=200)
     last_tick_at: datetime = Field(sa_type=UTCDateTime)
     ticks: int = Field(default=0, sa_type=sa.BigInteger)
+    #: When this worker last ran the periodic handlers (schedules, refreshes, alerts), not only
+    #: beat its heart: a worker that beats but never gets the tick lease is doing nothing.
+    last_handled_at: datetime | None = _optional_time()
+    handled: int = Field(default=0, sa_type=sa.BigInteger)
+
+
+class Lease(SQLModel, table=True):
+    """A lock that ends by itself: held by `owner` until `expires_at` and renewed while the work
+    goes on, so that a worker killed mid-job holds nothing for longer than one lease."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True, max_length=200)
+    owner: str = Field(max_length=200)
+    acquired_at: datetime = _created()
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class OAuthState(SQLModel, table=True):

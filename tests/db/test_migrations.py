@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "calendar_sync_states",
     "sync_conflicts",
     "alert_incidents",
+    "leases",
 }
 
 
