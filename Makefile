@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.run-deps
 DEV_STAMP := $(VENV)/.dev-deps
 
-.PHONY: run test lint typecheck pytest bench migration clean
+.PHONY: run test lint typecheck pytest bench screenshots migration clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: lint typecheck pytest
 
 bench: $(DEV_STAMP)
 	$(PY) -m bench
+
+# The README's screenshots (docs/screenshots/*.png), taken by the browser tests; `make test` does
+# not write them, so a test run leaves the checkout unchanged.
+screenshots: $(DEV_STAMP)
+	SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser $(PYTEST_ARGS)
 
 migration: $(DEV_STAMP)
 	@test -n "$(MESSAGE)" || { echo 'usage: make migration MESSAGE="what changed"'; exit 2; }

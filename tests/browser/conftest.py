@@ -3,6 +3,7 @@ fresh contexts that reach only this machine, and the steps a person takes to log
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +30,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+#: The README's screenshots are taken by `make screenshots` (SCREENSHOTS=1), never by `make test`,
+#: so that a test run leaves the checkout as it found it.
+WRITE_SCREENSHOTS = os.environ.get("SCREENSHOTS") == "1"
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 # A Streamlit page needs 2-4 s to become interactive; the OIDC round trip adds a few more.
 UI_TIMEOUT_MS = 30_000
@@ -103,6 +107,13 @@ def log_in(
         page.locator("input[name=other_email]").fill(other)
         page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(re.compile("^" + re.escape(stack.public_url) + "/"))
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save docs/screenshots/`name` when screenshots are asked for (`make screenshots`)."""
+    if WRITE_SCREENSHOTS:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / name)
 
 
 def wait_until_idle(page: Page) -> None:

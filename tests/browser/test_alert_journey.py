@@ -20,10 +20,10 @@ from db.engine import get_engine
 from db.models import Role, User
 from integrations.demo import DEMO_PEOPLE
 from tests.browser.conftest import (
-    SCREENSHOTS,
     demo_email,
     local_context,
     log_in,
+    screenshot,
     text,
     wait_until_idle,
 )
@@ -86,7 +86,6 @@ def faults(stack: Stack) -> Iterator[httpx.Client]:
 def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
     stack: Stack, browser: Browser, faults: httpx.Client, back_in_hebrew: None
 ) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with local_context(browser) as noas, local_context(browser, height=1100) as managers:
         trainer = noas.new_page()
         log_in(trainer, stack, account=NOA.email)
@@ -102,7 +101,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
             trainer.reload()
             wait_until_idle(trainer)
         expect(trainer.get_by_text(success)).to_be_visible()
-        trainer.screenshot(path=SCREENSHOTS / "google-connection-en.png")
+        screenshot(trainer, "google-connection-en.png")
 
         # Google stops accepting Noa's access token, refreshed or not.
         faults.post(
@@ -134,7 +133,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
         ).to_be_attached()
         expect(manager.get_by_role("button", name=text("manual.retry.one", "en"))).to_be_visible()
         wait_until_idle(manager)
-        manager.screenshot(path=SCREENSHOTS / "manual-sync-en.png")
+        screenshot(manager, "manual-sync-en.png")
 
         # The health page lists the open alert; the notifications say it too.
         alert = manager.get_by_text(f"{text('alert.rule.needs_reauth', 'en')}: {NOA.name}")
@@ -146,7 +145,7 @@ def test_the_manager_sees_an_alert_raised_by_a_fault_in_google(
             manager.reload()
             settled(manager)
         expect(alert).to_be_visible()
-        manager.screenshot(path=SCREENSHOTS / "health-alert-en.png")
+        screenshot(manager, "health-alert-en.png")
         expect(manager.get_by_test_id("stSidebar")).not_to_contain_text(
             text("shell.no_unread", "en")
         )

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
-from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text
+from tests.browser.conftest import demo_email, log_in, screenshot, text
 from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -42,8 +42,7 @@ def test_a_trainer_reads_the_week_grid_in_hebrew_and_in_english(
     sunday, saturday = heads.first.bounding_box(), heads.last.bounding_box()
     assert sunday is not None and saturday is not None
     assert sunday["x"] > saturday["x"]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "events-he.png")
+    screenshot(page, "events-he.png")
 
     languages = page.get_by_test_id("stSidebar").get_by_role("radiogroup")
     languages.get_by_role("radio", name="English").click()
@@ -51,7 +50,7 @@ def test_a_trainer_reads_the_week_grid_in_hebrew_and_in_english(
     sunday, saturday = heads.first.bounding_box(), heads.last.bounding_box()
     assert sunday is not None and saturday is not None
     assert sunday["x"] < saturday["x"]
-    page.screenshot(path=SCREENSHOTS / "events-en.png")
+    screenshot(page, "events-en.png")
 
     # The choice is saved for the next login: leave Dana in Hebrew, as the other tests expect.
     languages.get_by_role("radio", name="עברית").click()

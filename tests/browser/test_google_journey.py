@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
-from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text, wait_until_idle
+from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
 from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -68,8 +68,7 @@ def test_a_trainer_connects_google_and_both_calendars_agree(
     ).to_be_visible()
     assert "code=" not in page.url  # the code is cleared from the address bar
     wait_until_idle(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "google-connection-he.png")
+    screenshot(page, "google-connection-he.png")
 
     # The first sync runs by itself: Google's events appear here, our sessions appear there.
     eventually(
@@ -112,4 +111,4 @@ def test_a_trainer_connects_google_and_both_calendars_agree(
         return "רופא שיניים (נדחה)" in upcoming_titles(page)
 
     eventually(change_shown, "the change made in Google, by push", timeout=20)
-    page.screenshot(path=SCREENSHOTS / "trainer-synced-he.png")
+    screenshot(page, "trainer-synced-he.png")

@@ -25,10 +25,10 @@ from db.models import (
 from integrations import alerts
 from tests.browser.conftest import (
     CHROMIUM,
-    SCREENSHOTS,
     demo_email,
     local_context,
     log_in,
+    screenshot,
     text,
 )
 from tests.conftest import need
@@ -140,11 +140,10 @@ def test_the_manager_reads_the_health_page_and_its_alerts_in_hebrew_and_english(
     log_in(page, health_stack, account=demo_email(Role.MANAGER))
     open_health(page, "he")
     page.wait_for_timeout(1000)  # plotly animates its first draw
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "health-he.png")
+    screenshot(page, "health-he.png")
 
     languages = page.get_by_test_id("stSidebar").get_by_role("radiogroup")
     languages.get_by_role("radio", name="English").click()
     expect_health(page, "en")
     page.wait_for_timeout(1000)
-    page.screenshot(path=SCREENSHOTS / "health-en.png")
+    screenshot(page, "health-en.png")

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
-from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text, wait_until_idle
+from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
 from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -76,14 +76,13 @@ def test_each_role_logs_in_and_sees_only_its_pages(
     page.reload()
     expect_logged_in_as(page, role, "he")
     wait_until_idle(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{role.value}-he.png")
+    screenshot(page, f"{role.value}-he.png")
 
     languages = page.get_by_test_id("stSidebar").get_by_role("radiogroup")
     languages.get_by_role("radio", name="English").click()
     expect_logged_in_as(page, role, "en")
     wait_until_idle(page)
-    page.screenshot(path=SCREENSHOTS / f"{role.value}-en.png")
+    screenshot(page, f"{role.value}-en.png")
 
     # The choice is saved for the next login: leave the stack's people in Hebrew, as found.
     languages.get_by_role("radio", name="עברית").click()
@@ -100,7 +99,7 @@ def test_an_email_that_was_never_invited_sees_the_not_invited_page(
     expect(page.get_by_text("stranger@example.com")).to_be_visible()
     expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(0)
     wait_until_idle(page)
-    page.screenshot(path=SCREENSHOTS / "not-invited-he.png")
+    screenshot(page, "not-invited-he.png")
 
     page.get_by_test_id("stSidebar").get_by_role("radiogroup").get_by_role(
         "radio", name="English"
@@ -108,4 +107,4 @@ def test_an_email_that_was_never_invited_sees_the_not_invited_page(
     expect(page.get_by_role("heading", name=text("not_invited.heading", "en"))).to_be_visible()
     expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", "ltr")
     wait_until_idle(page)
-    page.screenshot(path=SCREENSHOTS / "not-invited-en.png")
+    screenshot(page, "not-invited-en.png")

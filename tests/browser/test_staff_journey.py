@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from db.models import Role
-from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text, wait_until_idle
+from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
 from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -30,5 +30,4 @@ def test_staff_sync_all_trainers_and_see_every_one_finish(
         )
     ).to_be_visible()
     wait_until_idle(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "manual-sync-he.png")
+    screenshot(page, "manual-sync-he.png")

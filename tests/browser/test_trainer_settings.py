@@ -9,7 +9,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
 from integrations.demo import DEMO_PEOPLE
-from tests.browser.conftest import SCREENSHOTS, demo_email, log_in, text, wait_until_idle
+from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
 from tests.stack import Stack
 
 pytestmark = pytest.mark.browser
@@ -43,12 +43,11 @@ def test_a_trainer_saves_sync_settings_and_they_stay(stack: Stack, context: Brow
     page.reload()
     expect(page.get_by_role("radio", name=text("settings.frequency.hourly", "he"))).to_be_checked()
     wait_until_idle(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "sync-settings-he.png")
+    screenshot(page, "sync-settings-he.png")
     switch_language(page, "en")
     expect(page.get_by_role("heading", level=1)).to_have_text(text("page.sync_settings", "en"))
     wait_until_idle(page)
-    page.screenshot(path=SCREENSHOTS / "sync-settings-en.png")
+    screenshot(page, "sync-settings-en.png")
     switch_language(page, "he")
     expect(page.get_by_role("heading", level=1)).to_have_text(text("page.sync_settings", "he"))
 
@@ -64,6 +63,6 @@ def test_screenshots_of_users_and_notifications_in_both_languages(
         for key in ("users", "notifications"):
             open_page(page, key, lang)
             wait_until_idle(page)
-            page.screenshot(path=SCREENSHOTS / f"{key}-{lang}.png")
+            screenshot(page, f"{key}-{lang}.png")
     switch_language(page, "he")
     expect(page.get_by_role("heading", level=1)).to_have_text(text("page.notifications", "he"))
