@@ -210,9 +210,12 @@ def isolate_rtl(text: str) -> str:
     return f"{RLI}{text}{PDI}"
 
 
-def table(rows: list[dict[str, Any]]) -> None:
+def table(rows: list[dict[str, Any]], *, every_row: bool = False) -> None:
     """A read-only table; in Hebrew the first column stands at the right, as a reader expects,
     and headers and texts that mix Hebrew with Latin read right to left (`isolate_rtl`).
+
+    The grid shows ten rows and scrolls inside itself; `every_row` makes it as tall as its rows
+    (for a short list a person reads to the end, such as a week of sessions).
 
     A missing value shows as "—" (the grid would print "None"); numbers stay numbers.
     """
@@ -231,4 +234,5 @@ def table(rows: list[dict[str, Any]]) -> None:
         width="stretch",
         column_order=list(reversed(columns)) if is_rtl() else columns,
         placeholder="—",
+        height="content" if every_row else "auto",
     )

@@ -77,6 +77,7 @@ else:
             }
             for item in upcoming
         ],
+        every_row=True,
     )
 
 st.page_link("pages/events.py", label=t("events.book_elsewhere"), icon="🗓️")
