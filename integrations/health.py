@@ -880,6 +880,17 @@ EXPORT_COLUMNS = {
 }
 
 
+#: A cell starting with one of these is read as a formula by spreadsheet programs (OWASP's
+#: CSV injection rule); a leading apostrophe makes it text again.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: log messages and names come from trainers and
+    from Google, and `=HYPERLINK(...)` typed by one must not run on the manager's machine."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def export_error_log_csv(
     actor: Actor,
     filters: ErrorLogFilter,
@@ -897,20 +908,19 @@ def export_error_log_csv(
     tz = ZoneInfo(zone)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([names[key] for key in EXPORT_COLUMNS])
+    writer.writerow([spreadsheet_safe(names[key]) for key in EXPORT_COLUMNS])
     for entry in _entries(session, _error_log_query(filters), EXPORT_LIMIT, 0):
-        writer.writerow(
-            [
-                entry.at.astimezone(tz).isoformat(timespec="seconds"),
-                entry.level.value,
-                entry.integration or "",
-                entry.trainer_name or "",
-                entry.event,
-                entry.message,
-                entry.sync_run_id or "",
-                event_label(entry.event),
-            ]
-        )
+        cells = [
+            entry.at.astimezone(tz).isoformat(timespec="seconds"),
+            entry.level.value,
+            entry.integration or "",
+            entry.trainer_name or "",
+            entry.event,
+            entry.message,
+            entry.sync_run_id or "",
+            event_label(entry.event),
+        ]
+        writer.writerow([spreadsheet_safe(cell) for cell in cells])
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -57,6 +57,31 @@ log = logging.getLogger(__name__)
 STATE_LIFETIME = timedelta(minutes=10)
 GOOGLE_CERTS_URI = "https://www.googleapis.com/oauth2/v3/certs"
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
+#: The `error` values Google's consent page may send back (RFC 6749 4.1.2.1, OpenID Connect
+#: Core 3.1.2.6, and Google's own): the return link is the trainer's to edit, so any other text
+#: is stored as `unknown`, never as typed (it reaches the manager's error log and its CSV).
+OAUTH_ERROR_CODES = frozenset(
+    {
+        "access_denied",
+        "invalid_request",
+        "unauthorized_client",
+        "unsupported_response_type",
+        "invalid_scope",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "account_selection_required",
+        "consent_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+        "request_not_supported",
+        "request_uri_not_supported",
+        "registration_not_supported",
+        "admin_policy_enforced",
+    }
+)
+UNKNOWN_OAUTH_ERROR = "unknown"
 _SCOPE_ALIASES = {
     "email": "https://www.googleapis.com/auth/userinfo.email",
     "profile": "https://www.googleapis.com/auth/userinfo.profile",
@@ -190,6 +215,12 @@ def _account_email(token: dict[str, Any], settings: Settings) -> str:
     return str(claims["email"]).lower()
 
 
+def oauth_error_code(error: str) -> str:
+    """Google's error code as sent, or `unknown` for anything that is not one of its codes."""
+    code = error.strip()
+    return code if code in OAUTH_ERROR_CODES else UNKNOWN_OAUTH_ERROR
+
+
 def handle_google_oauth_callback(
     actor: Actor,
     *,
@@ -208,7 +239,7 @@ def handle_google_oauth_callback(
         audit.record(
             session,
             "google_consent_refused",
-            error,
+            oauth_error_code(error),
             trainer_id=trainer_id,
             integration=Integration.GOOGLE_CALENDAR,
             actor_user_id=actor.user_id,

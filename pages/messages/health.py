@@ -230,6 +230,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Google had an error on its consent page",
         "he": "אירעה שגיאה בדף ההסכמה של Google",
     },
+    "health.message.unknown": {
+        "en": "Google's consent page sent back an error that is not one of its codes",
+        "he": "דף ההסכמה של Google החזיר שגיאה שאינה אחד הקודים שלו",
+    },
     "health.message.temporarily_unavailable": {
         "en": "Google's consent page was temporarily unavailable",
         "he": "דף ההסכמה של Google לא היה זמין באופן זמני",
