@@ -5,6 +5,7 @@ Run with `python -m integrations api` (uvicorn, factory `integrations.api:create
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -20,9 +21,14 @@ from integrations.google_calendar import channels
 from integrations.google_calendar.channels import WEBHOOK_PATH
 from integrations.worker import WEBHOOK_DEBOUNCE_SECONDS, enqueue_sync
 
+#: Queues one sync of a trainer (trainer id, trigger, delay in seconds); True when queued.
+SyncQueue = Callable[..., bool]
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+
+def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None = None) -> FastAPI:
+    """`queue_sync` defaults to the worker's queue; tests pass one whose storage is down."""
     settings = settings or get_settings()
+    enqueue = queue_sync or enqueue_sync
     app = FastAPI(title="NEWYM Integrations API", docs_url=None, redoc_url=None, openapi_url=None)
     engine = get_engine(settings.DATABASE_URL)
     huey = make_huey(settings)
@@ -45,14 +51,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post(WEBHOOK_PATH)
     def google_webhook(request: Request) -> Response:
-        """Google push: authenticate, de-duplicate, queue at most one sync; answer at once."""
-        notification = channels.parse_headers(request.headers)
+        """Google push: authenticate, de-duplicate, queue at most one sync; answer at once.
+
+        The sync is queued before the message number is kept: a 503 when the queue is down
+        makes Google retry the same message, which is then taken, not dropped as a duplicate.
+        """
+        try:
+            notification = channels.parse_headers(request.headers)
+        except channels.InvalidNotification as invalid:
+            return JSONResponse(
+                {"error": str(invalid), "header": invalid.header},
+                status_code=400,
+                headers={"X-Outcome": "invalid_header"},
+            )
         if notification is None:
             return JSONResponse({"error": "not a Google push notification"}, status_code=400)
+
+        def queue(trainer_id: str) -> None:
+            enqueue(trainer_id, SyncTrigger.WEBHOOK, delay=WEBHOOK_DEBOUNCE_SECONDS)
+
         with session_scope(engine) as session:
-            verdict = channels.receive(notification, session=session, cipher=cipher)
-        if verdict.trainer_id is not None:
-            enqueue_sync(verdict.trainer_id, SyncTrigger.WEBHOOK, delay=WEBHOOK_DEBOUNCE_SECONDS)
+            verdict = channels.receive(
+                notification, session=session, cipher=cipher, queue_sync=queue
+            )
         return Response(status_code=verdict.status, headers={"X-Outcome": verdict.outcome})
 
     return app

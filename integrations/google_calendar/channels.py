@@ -2,7 +2,9 @@
 and turn each notification into at most one pending sync.
 
 Notifications are authenticated by channel id and a secret token (compared in constant time);
-`sync` messages, duplicates and stale message numbers change nothing.
+`sync` messages, duplicates and stale message numbers change nothing. A message number is claimed
+only together with queueing its sync: when the queue is down the claim is undone and Google is
+answered 503, so its retry of the same message is taken, not dropped as a duplicate.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -34,6 +37,17 @@ WEBHOOK_PATH = "/functions/v1/google-webhook"
 CHANNEL_TTL = timedelta(days=7)
 #: Channels are renewed when they have less than this left.
 RENEW_BEFORE = timedelta(days=1)
+#: Google's message numbers are 64-bit and grow per channel; the column is a BIGINT.
+MAX_MESSAGE_NUMBER = 2**63 - 1
+MESSAGE_NUMBER_HEADER = "X-Goog-Message-Number"
+
+
+class InvalidNotification(ValueError):
+    """A push whose headers Google would never send; `header` names the one at fault."""
+
+    def __init__(self, header: str, message: str) -> None:
+        super().__init__(message)
+        self.header = header
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +55,7 @@ class Notification:
     channel_id: str
     token: str
     resource_state: str
-    message_number: int | None
+    message_number: int
     resource_id: str | None
 
 
@@ -166,15 +180,14 @@ def ensure_channels(
 
 
 def parse_headers(headers: Any) -> Notification | None:
+    """Our view of a push; None when it is not one. Raises InvalidNotification for a push
+    without a usable message number (Google always sends one: without it no duplicate could be
+    told apart)."""
     channel_id = headers.get("x-goog-channel-id")
     state = headers.get("x-goog-resource-state")
     if not channel_id or not state:
         return None
-    number = headers.get("x-goog-message-number")
-    try:
-        message_number = int(number) if number is not None else None
-    except ValueError:
-        message_number = None
+    message_number = _message_number(headers.get("x-goog-message-number"))
     return Notification(
         channel_id=str(channel_id),
         token=str(headers.get("x-goog-channel-token") or ""),
@@ -184,8 +197,33 @@ def parse_headers(headers: Any) -> Notification | None:
     )
 
 
-def receive(notification: Notification, *, session: Session, cipher: TokenCipher) -> Verdict:
-    """Authenticate and de-duplicate one push; say whether its trainer should sync."""
+def _message_number(value: str | None) -> int:
+    if value is None or not value.strip():
+        raise InvalidNotification(MESSAGE_NUMBER_HEADER, f"{MESSAGE_NUMBER_HEADER} is missing")
+    text = value.strip()
+    # Digits only, and few enough of them that int() stays cheap and the BIGINT column fits.
+    if not text.isascii() or not text.isdigit() or len(text) > 19 or int(text) > MAX_MESSAGE_NUMBER:
+        raise InvalidNotification(
+            MESSAGE_NUMBER_HEADER,
+            f"{MESSAGE_NUMBER_HEADER} must be a whole number from 0 to {MAX_MESSAGE_NUMBER}",
+        )
+    return int(text)
+
+
+def receive(
+    notification: Notification,
+    *,
+    session: Session,
+    cipher: TokenCipher,
+    queue_sync: Callable[[str], object] | None = None,
+    now: datetime | None = None,
+) -> Verdict:
+    """Authenticate and de-duplicate one push; say whether its trainer should sync.
+
+    `queue_sync(trainer_id)` is called before the message number is committed: if it raises,
+    the claim is rolled back and the verdict is 503, so Google's retry is accepted later.
+    """
+    now = now or utcnow()
     channel = session.exec(
         select(WebhookChannel).where(WebhookChannel.channel_id == notification.channel_id)
     ).first()
@@ -203,24 +241,37 @@ def receive(notification: Notification, *, session: Session, cipher: TokenCipher
         and notification.resource_id != channel.resource_id
     ):
         return Verdict(403, "wrong_resource")
+    if channel.expires_at is not None and channel.expires_at <= now:
+        # Google stops a channel at its expiry; a message after it is a replay or a stale copy.
+        return Verdict(410, "channel_expired")
     number = notification.message_number
     table = WebhookChannel.__table__  # type: ignore[attr-defined]
-    # One atomic compare-and-set: of two concurrent deliveries of one message, one wins.
+    # One atomic compare-and-set: of two concurrent deliveries of one message, one wins (the
+    # other waits on the row until this transaction ends, then finds the number taken).
     claimed = session.execute(
         sa.update(table)
         .where(
             table.c.channel_id == channel.channel_id,
-            sa.or_(
-                table.c.last_message_number.is_(None), table.c.last_message_number < (number or 0)
-            )
-            if number is not None
-            else sa.true(),
+            sa.or_(table.c.last_message_number.is_(None), table.c.last_message_number < number),
         )
-        .values(last_message_number=number, last_notified_at=utcnow())
+        .values(last_message_number=number, last_notified_at=now)
     )
-    session.commit()
-    if number is not None and claimed.rowcount == 0:  # type: ignore[attr-defined]
+    if claimed.rowcount == 0:  # type: ignore[attr-defined]
+        session.rollback()
         return Verdict(200, "duplicate")
     if notification.resource_state == "sync":
+        session.commit()
         return Verdict(200, "sync_message")
+    if queue_sync is not None:
+        try:
+            queue_sync(channel.trainer_id)
+        except Exception as failure:  # any queue failure: Google must retry, not be told done
+            session.rollback()
+            log.warning(
+                "queueing the sync of a push failed: %s",
+                type(failure).__name__,
+                extra={"event": "webhook_queue_failed", "channel_id": channel.channel_id},
+            )
+            return Verdict(503, "queue_unavailable")
+    session.commit()
     return Verdict(200, "sync_queued", trainer_id=channel.trainer_id)

@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest, HttpRequest
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from db.models import (
@@ -46,13 +48,19 @@ from db.models import (
 from integrations import notices
 from integrations.config import Settings
 from integrations.core import audit
-from integrations.core.crypto import TokenCipher
+from integrations.core.crypto import DecryptionError, TokenCipher
 from integrations.core.notifications import managers_and_trainer
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import ErrorKind, RetryPolicy, classify
 from integrations.google_calendar import channels
 from integrations.google_calendar.client import calendar_service, credentials_for
-from integrations.google_calendar.events import GoogleEvent, google_body, local_version
+from integrations.google_calendar.events import (
+    GoogleEvent,
+    UnusableEvent,
+    assign_fields,
+    google_body,
+    local_version,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +70,11 @@ BATCH_SIZE = 50
 PUSH_HORIZON = timedelta(days=30)
 #: After this many failed runs in a row the trainer and the managers are told.
 NOTIFY_AFTER_FAILURES = 3
+#: The error kind of a run stopped by something no known kind covers (a bug, a store refusal).
+INTERNAL = "internal"
+UNREADABLE_ACCESS = (
+    "the stored Google access cannot be read with the configured keys; reconnect Google"
+)
 
 
 class SyncAborted(Exception):
@@ -139,15 +152,86 @@ def sync_google_calendar(
     )
     session.add(run)
     session.commit()
+    run_id = run.id
+    try:
+        return _start(
+            session,
+            run,
+            trainer,
+            credential,
+            sync_settings,
+            settings=settings,
+            cipher=cipher,
+            limiter=limiter,
+            retry=retry,
+        )
+    except Exception as failure:  # every run ends with an outcome, whatever broke
+        return _close_after_crash(session, run_id, failure)
+
+
+def _close_after_crash(session: Session, run_id: str, failure: Exception) -> SyncRun:
+    """Something no known kind covers stopped the run: record it as failed, never leave it
+    running (the next run would start from the same place and fail the same way unseen)."""
+    log.error(
+        "sync run %s stopped on an unexpected %s",
+        run_id,
+        type(failure).__name__,
+        exc_info=failure,
+        extra={"event": "sync_crashed", "sync_run_id": run_id, "integration": "google_calendar"},
+    )
+    message = (
+        f"the sync stopped on an unexpected error ({type(failure).__name__}); "
+        "the worker log has the details"
+    )
+    session.rollback()
+    try:
+        run = session.get(SyncRun, run_id)
+        if run is not None:
+            return _finish(session, run, None, RunOutcome.FAILED, message, INTERNAL)
+    except Exception:  # the store itself fails: close the run by one update
+        log.exception("recording the failed sync run %s failed", run_id)
+        session.rollback()
+    session.execute(
+        sa.update(SyncRun)
+        .where(col(SyncRun.id) == run_id, col(SyncRun.outcome) == RunOutcome.RUNNING)
+        .values(outcome=RunOutcome.FAILED, error=message, error_kind=INTERNAL, finished_at=utcnow())
+    )
+    session.commit()
+    closed = session.get(SyncRun, run_id)
+    if closed is None:
+        raise failure
+    session.refresh(closed)
+    return closed
+
+
+def _start(
+    session: Session,
+    run: SyncRun,
+    trainer: Trainer,
+    credential: IntegrationCredential,
+    sync_settings: GoogleCalendarSyncSettings,
+    *,
+    settings: Settings,
+    cipher: TokenCipher,
+    limiter: RateLimiter,
+    retry: RetryPolicy | None,
+) -> SyncRun:
     if credential.status is not ConnectionStatus.CONNECTED:
         return _finish(
             session, run, None, RunOutcome.FAILED, "reconnect Google first", ErrorKind.NEEDS_REAUTH
+        )
+    try:
+        credentials = credentials_for(credential, settings, cipher)
+    except DecryptionError:
+        # A key was dropped before every token was re-encrypted: only a new consent mends it.
+        mark_needs_reauth(session, credential, UNREADABLE_ACCESS)
+        return _finish(
+            session, run, None, RunOutcome.FAILED, UNREADABLE_ACCESS, ErrorKind.NEEDS_REAUTH
         )
 
     holder: list[SyncContext] = []
     policy = retry or RetryPolicy()
     policy.on_retry = _count_retry(holder)
-    credentials = credentials_for(credential, settings, cipher)
     token_before = credentials.token
     context = SyncContext(
         session=session,
@@ -159,7 +243,7 @@ def sync_google_calendar(
         service=calendar_service(credentials, settings),
         limiter=limiter,
         retry=policy,
-        account=credential.account_email or trainer_id,
+        account=credential.account_email or trainer.id,
     )
     holder.append(context)
     started = time.perf_counter()
@@ -324,13 +408,13 @@ def _finish(
     context: SyncContext | None,
     outcome: RunOutcome,
     error: str | None,
-    kind: ErrorKind | None,
+    kind: ErrorKind | str | None,
     started: float | None = None,
 ) -> SyncRun:
     run = session.get(SyncRun, run.id) or run
     run.outcome = outcome
     run.error = error
-    run.error_kind = kind.value if kind else None
+    run.error_kind = str(kind) if kind else None
     run.finished_at = utcnow()
     if started is not None:
         run.duration_ms = int((time.perf_counter() - started) * 1000)
@@ -465,11 +549,78 @@ def _pull_pages(
     next_token: str | None = None
     for page in _list_pages(context, calendar_id, sync_token):
         items = [GoogleEvent(item) for item in page.get("items", [])]
-        context.run.fetched += len(items)
-        _apply_page(context, calendar_id, items)
-        context.session.commit()  # one page at a time: memory stays flat, progress is kept
+        _store_page(context, calendar_id, items)
         next_token = page.get("nextSyncToken") or next_token
     return next_token
+
+
+def _store_page(context: SyncContext, calendar_id: str, items: list[GoogleEvent]) -> None:
+    """One page at a time: memory stays flat, progress is kept. When the store refuses the
+    page, it is stored again one event at a time, so one bad event is skipped, not fatal."""
+    session = context.session
+    try:
+        context.run.fetched += len(items)
+        _apply_page(context, calendar_id, items)
+        session.commit()
+        return
+    except (SQLAlchemyError, ValueError) as failure:
+        session.rollback()
+        if len(items) <= 1:
+            if items:
+                _skip_event(context, calendar_id, items[0], _refusal(failure))
+                session.commit()
+                return
+            raise
+        page_failure = failure
+    context.run.fetched += len(items)
+    session.commit()
+    stored = 0
+    for item in items:
+        try:
+            _apply_page(context, calendar_id, [item])
+            session.commit()
+            stored += 1
+        except (SQLAlchemyError, ValueError) as failure:
+            session.rollback()
+            _skip_event(context, calendar_id, item, _refusal(failure))
+            session.commit()
+    if stored == 0:
+        raise page_failure  # every event refused: the store is failing, not one event
+
+
+def _refusal(failure: Exception) -> str:
+    """Why the store refused an event, without its values (they may hold anything)."""
+    if isinstance(failure, SQLAlchemyError):
+        original = getattr(failure, "orig", None)
+        return f"the store refused it ({type(original or failure).__name__})"
+    return f"it could not be stored ({type(failure).__name__})"
+
+
+def _skip_event(context: SyncContext, calendar_id: str, item: GoogleEvent, reason: str) -> None:
+    """Leave one Google event out of this run and say so where an operator looks."""
+    event_id = str(item.raw.get("id", ""))[:200]
+    log.warning(
+        "skipped Google event %s of %s: %s",
+        event_id,
+        calendar_id,
+        reason,
+        extra={
+            "event": "google_event_skipped",
+            "trainer_id": context.trainer.id,
+            "integration": "google_calendar",
+            "sync_run_id": context.run.id,
+        },
+    )
+    audit.record(
+        context.session,
+        "google_event_skipped",
+        f"Google event {event_id} was not brought in: {reason}",
+        level=LogLevel.WARNING,
+        trainer_id=context.trainer.id,
+        integration=Integration.GOOGLE_CALENDAR,
+        sync_run_id=context.run.id,
+        details={"google_event_id": event_id, "calendar_id": calendar_id, "reason": reason},
+    )
 
 
 def _apply_page(context: SyncContext, calendar_id: str, items: list[GoogleEvent]) -> None:
@@ -519,6 +670,13 @@ def _apply_remote(
 ) -> None:
     session = context.session
     run = context.run
+    fields: dict[str, Any] = {}
+    if not item.is_cancelled:
+        try:
+            fields = item.local_fields(zone)
+        except UnusableEvent as unusable:
+            _skip_event(context, calendar_id, item, str(unusable))
+            return
     if local is not None and local.google_event_id is None:
         # Our own insert whose link was lost (e.g. the worker died before committing it).
         local.google_event_id = item.id
@@ -548,7 +706,7 @@ def _apply_remote(
             google_calendar_id=calendar_id,
             google_event_id=item.id,
         )
-        item.apply_to(created, zone)
+        assign_fields(created, fields)
         created.sync_state = SyncState.SYNCED
         session.add(created)
         context.seen_local_ids.add(created.id)
@@ -566,7 +724,7 @@ def _apply_remote(
             session.add(local)
             return
         _record_conflict(context, local, item, winner="google")
-    item.apply_to(local, zone)
+    assign_fields(local, fields)
     local.deleted_at = None
     local.sync_state = SyncState.SYNCED
     local.updated_at = utcnow()
@@ -774,8 +932,15 @@ def _settle(
             _record_conflict(context, event, remote, winner="local")
             event.google_etag = remote.etag  # the next run's patch carries the fresh etag
         else:
+            try:
+                fields = remote.local_fields(context.trainer.timezone)
+            except UnusableEvent as unusable:
+                # Google's version cannot be stored: keep ours, pending, and say why.
+                _skip_event(context, calendar_id, remote, str(unusable))
+                session.add(event)
+                return
             _record_conflict(context, event, remote, winner="google")
-            remote.apply_to(event, context.trainer.timezone)
+            assign_fields(event, fields)
     elif action == "patch" and kind in (ErrorKind.GONE, ErrorKind.NOT_FOUND):
         event.google_event_id = None  # deleted in Google, changed here: recreate it next run
         event.google_etag = None
