@@ -24,42 +24,75 @@ _SECRET_NAMES = "|".join(  # the names of secrets, not secrets
         "access_token",
         "refresh_token",
         "id_token",
+        "auth_token",
+        "authtoken",
         "client_secret",
         "code_verifier",
         "password",
         "passwd",
+        "pwd",
         "api_key",
         "apikey",
+        "api_secret",
         "secret",
         "token",
-        "authorization",
         "cookie_secret",
         "private_key",
-        "code",
+        "signature",
     )
 )
+# A value's end: whitespace, a separator, a quote (plain, escaped or URL-encoded) or a bracket.
+_VALUE = r"(?:(?!%2[26]|%3[bB]|\\)[^\s&'\"\\,;)}\]<>])+"
+# A name right after a URL-encoded `?` or `&` (a redirect URL inside another URL).
+_ENCODED_SEPARATOR = r"(?<=%3[fF])|(?<=%26)"
+_QUOTED = r"[^'\"\\\r\n]+"
+_KEY_VALUE = (
+    # The name's closing quote if any (plain, or escaped inside a JSON string), the separator,
+    # the value's opening quote if any; then the value, up to its closing quote when quoted.
+    r"(?:\\?[\"'])?\s*(?:[:=]|%3[dDaA])\s*(?P<open>\\?[\"']|%22)?)"
+    r"(?!\[REDACTED\])"
+    rf"(?(open){_QUOTED}|{_VALUE})"
+)
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # Passwords in URLs (postgresql://user:pw@host, https://AC...:authtoken@api.twilio.com).
+    (
+        re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@'\"]*:)[^\s/@'\"]+@"),
+        r"\1" + REDACTED + "@",
+    ),
     # Authorization headers and bearer credentials, wherever they appear.
     (
-        re.compile(r"(?i)\b(authorization\s*[:=]\s*)(?:bearer|basic)?\s*[^\s,;'\"}]+"),
+        re.compile(
+            r"(?i)\b(authorization(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?)"
+            r"(?:(?:bearer|basic|token)\s+)?[^\s,;'\"}\\]+"
+        ),
         r"\1" + REDACTED,
     ),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
-    # key=value in query strings and form bodies.
+    # name=value, name: value, "name": "value", name%3Dvalue, \"name\": \"value (any quoting).
     (
-        re.compile(rf"(?i)([?&;\s]|^)((?:{_SECRET_NAMES}))=([^&\s'\"]+)"),
-        r"\1\2=" + REDACTED,
+        re.compile(
+            rf"(?i)(?P<kept>(?:(?<![A-Za-z0-9])|{_ENCODED_SEPARATOR})(?:x-goog-channel-token|{_SECRET_NAMES}){_KEY_VALUE}"
+        ),
+        r"\g<kept>" + REDACTED,
     ),
-    # "key": "value" in JSON and key: value in reprs.
+    # `code` is an OAuth authorisation code only as a parameter or a JSON key, not "error code: 3".
     (
-        re.compile(rf"(?i)([\"']?(?:{_SECRET_NAMES})[\"']?\s*:\s*)[\"']([^\"']+)[\"']"),
-        r"\1'" + REDACTED + "'",
+        re.compile(
+            rf"(?i)(?P<kept>(?:(?<![A-Za-z0-9_-])|{_ENCODED_SEPARATOR})code(?:=|%3[dD]|\\?[\"']\s*:\s*)"
+            rf"(?P<open>\\?[\"']|%22)?)(?!\[REDACTED\])(?(open){_QUOTED}|{_VALUE})"
+        ),
+        r"\g<kept>" + REDACTED,
     ),
-    # Token shapes: Google access and refresh tokens, JWTs, Fernet ciphertext.
+    # Token shapes: Google access and refresh tokens and authorisation codes, JWTs, Fernet
+    # ciphertext, Google client secrets, Stripe keys and webhook secrets.
     (re.compile(r"ya29\.[A-Za-z0-9._-]+"), REDACTED),
     (re.compile(r"1//[A-Za-z0-9._-]{10,}"), REDACTED),
+    (re.compile(r"(?<![A-Za-z0-9/])4(?:/|%2[fF])0[A-Za-z0-9_-]{8,}"), REDACTED),
     (re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), REDACTED),
     (re.compile(r"gAAAAA[A-Za-z0-9_=-]{20,}"), REDACTED),
+    (re.compile(r"GOCSPX-[A-Za-z0-9_-]{4,}"), REDACTED),
+    (re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{8,}"), REDACTED),
+    (re.compile(r"\bwhsec_[A-Za-z0-9+/=]{8,}"), REDACTED),
 )
 
 
@@ -78,6 +111,26 @@ class Redactor:
         for pattern, replacement in _PATTERNS:
             text = pattern.sub(replacement, text)
         return text
+
+
+_SECRET_KEY = re.compile(rf"(?i)(?:^|[_-])(?:{_SECRET_NAMES}|code|authorization)$")
+
+
+def redact_value(value: Any, redactor: Redactor) -> Any:
+    """A copy of a JSON-like value with secrets scrubbed; a key named like a secret loses its
+    whole value, whatever its shape."""
+    if isinstance(value, str):
+        return redactor(value)
+    if isinstance(value, dict):
+        return {
+            key: REDACTED
+            if isinstance(key, str) and _SECRET_KEY.search(key) and value[key]
+            else redact_value(value[key], redactor)
+            for key in value
+        }
+    if isinstance(value, list | tuple):
+        return [redact_value(item, redactor) for item in value]
+    return value
 
 
 class RedactingFilter(logging.Filter):

@@ -7,8 +7,11 @@ import json
 import logging
 
 import pytest
+from sqlmodel import Session, select
 
+from db.models import IntegrationLog
 from integrations.config import load_settings
+from integrations.core import audit
 from integrations.core.logging import REDACTED, build_handler
 
 
@@ -121,3 +124,97 @@ def test_configure_logging_also_scrubs_libraries_with_their_own_handlers() -> No
             if getattr(handler, "_newym", False):
                 logging.getLogger().removeHandler(handler)
     assert "4/0secret-code" not in stream.getvalue()
+
+
+#: Every secret shape seen in the wild, each with the secret that must not survive.
+SECRET_SHAPES = {
+    "quoted_refresh_token": ("refresh_token='1//0gAbcDefGhiJkl'", "0gAbcDefGhiJkl"),
+    "spaced_token": ("token = sEcReTvAlUe", "sEcReTvAlUe"),
+    "google_auth_code": ("Google sent 4/0AVGzR1BhIjKlMnOp back", "0AVGzR1BhIjKlMnOp"),
+    "url_encoded_code": (
+        "redirect=https%3A%2F%2Fapp%2Fcb%3Fcode%3DAuThCoDe12345%26state%3Dabc",
+        "AuThCoDe12345",
+    ),
+    "client_secret_colon": ("client_secret: GOCSPX-AbCdEfGh123", "AbCdEfGh123"),
+    "channel_token_header": ("x-goog-channel-token: ChAnNeLsEcReT99", "ChAnNeLsEcReT99"),
+    "stripe_live_key": ("stripe said no for sk_live_51AbCdEfGhIjKl", "51AbCdEfGhIjKl"),
+    "parenthesised_code": ("exchange failed (code=OpAqUeCoDe77)", "OpAqUeCoDe77"),
+    "escaped_json_tail": (
+        'body="{\\"token_type\\": \\"Bearer\\", \\"access_token\\": \\"OpAqUe-AcCeSs',
+        "OpAqUe-AcCeSs",
+    ),
+    "google_access_token": ("retrying with ya29.a0AfH6SMBxYz-123", "a0AfH6SMBxYz-123"),
+    "google_refresh_token": ("kept 1//09aBcDeFgHiJkLmN", "09aBcDeFgHiJkLmN"),
+    "bearer_header": ("Authorization: Bearer oPaQuEbEaReR123", "oPaQuEbEaReR123"),
+    "fernet_ciphertext": (
+        "could not read gAAAAABnQ1w2e3r4t5y6u7i8o9p0aAbBcC",
+        "gAAAAABnQ1w2e3r4t5y6u7i8o9p0aAbBcC",
+    ),
+    "stripe_test_key": ("key sk_test_4eC39HqLyjWDarjtT1zdp7dc", "4eC39HqLyjWDarjtT1zdp7dc"),
+    "stripe_restricted_key": ("key rk_live_51HgFeDcBa98765", "51HgFeDcBa98765"),
+    "stripe_webhook_secret": (
+        "signing with whsec_MfKQ9r8GKYqrTwjUPD8ILPZI",
+        "MfKQ9r8GKYqrTwjUPD8ILPZI",
+    ),
+    "twilio_token_in_url": (
+        "POST https://AC0123456789abcdef:TwIlIoAuThToKeN@api.twilio.com/2010-04-01/Messages",
+        "TwIlIoAuThToKeN",
+    ),
+    "jwt": ("id token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl", "eyJzdWIiOiIxMjMifQ"),
+    "password_in_database_url": (
+        "could not connect to postgresql://newym:PgPaSsWoRd@db.internal:5432/newym",
+        "PgPaSsWoRd",
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", SECRET_SHAPES)
+def test_no_secret_shape_reaches_a_log_line(shape: str) -> None:
+    message, secret = SECRET_SHAPES[shape]
+    line = _log_line("test.shapes", message)
+    assert secret not in line
+    assert REDACTED in line
+
+
+@pytest.mark.parametrize("shape", SECRET_SHAPES)
+def test_no_secret_shape_reaches_the_integration_log_a_manager_reads(
+    session: Session, shape: str
+) -> None:
+    message, secret = SECRET_SHAPES[shape]
+    audit.record(
+        session,
+        "sync_failed",
+        message,
+        integration="google_calendar",
+        details={"answer": message, "nested": [{"body": message}], "refresh_token": "plain"},
+    )
+    session.commit()
+    session.expire_all()
+    row = session.exec(select(IntegrationLog)).one()
+    stored = f"{row.message} {json.dumps(row.details)}"
+    assert secret not in stored
+    assert "plain" not in stored
+    assert REDACTED in row.message
+
+
+ORDINARY_TEXT = [
+    "synced 42 events for trainer Dana in 1.2 s",
+    "Yoga with Noa: 10:00-11:00 @ Studio 2 (+972 50-123-4567)",
+    "אימון כוח: 3 סטים, 12 חזרות",
+    "Google answered 403 (rateLimitExceeded), error code: 403; retry 2 of 5",
+    "next page pageToken=CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA0 with syncToken missing",
+    "token_uri=https://oauth2.googleapis.com/token status_code=500",
+    "4/0 sessions kept; 1/2 done",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY_TEXT)
+def test_ordinary_text_keeps_every_word_in_log_lines_and_in_the_store(
+    session: Session, text: str
+) -> None:
+    assert json.loads(_log_line("test.ordinary", text))["message"] == text
+    audit.record(session, "sync_finished", text, details={"summary": text, "count": 42})
+    session.commit()
+    row = session.exec(select(IntegrationLog)).one()
+    assert row.message == text
+    assert row.details == {"summary": text, "count": 42}
