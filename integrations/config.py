@@ -33,6 +33,25 @@ DEMO_SECRETS = frozenset(
         "secret",
     }
 )
+#: Words that mark a filler wherever they appear in a secret (`changeme!`, `my-secret-here`).
+PLACEHOLDER_WORDS = ("changeme", "placeholder", "example", "yoursecret", "replaceme", "demo")
+#: The shortest secret production accepts: the cookie secret signs every login, the OAuth
+#: client secrets Google issues are 35 characters (`GOCSPX-` and 28 more).
+MIN_SECRET_LENGTH = {"AUTH_COOKIE_SECRET": 32, "GOOGLE_CLIENT_SECRET": 16, "AUTH_CLIENT_SECRET": 16}
+#: At least this many different characters: `aaaa...` or `12341234...` is long but guessable.
+MIN_DISTINCT_CHARACTERS = 10
+#: Production serves and calls only these over https, and never a service on this machine.
+HTTPS_SETTINGS = ("PUBLIC_URL", "API_PUBLIC_URL", "GOOGLE_REDIRECT_URI")
+PROVIDER_ENDPOINT_SETTINGS = (
+    "AUTH_SERVER_METADATA_URL",
+    "GOOGLE_AUTH_URI",
+    "GOOGLE_TOKEN_URI",
+    "GOOGLE_REVOKE_URI",
+    "GOOGLE_API_ENDPOINT",
+)
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: S104
+DEMO_KEY_FILE = "encryption.key"
+DEMO_COOKIE_SECRET_FILE = "cookie_secret"  # noqa: S105 - a file name
 DEMO_CLIENT_ID = "newym-demo.apps.googleusercontent.com"
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the emulator's public demo client
 
@@ -211,24 +230,55 @@ class Settings(BaseSettings):
         return self
 
     def _refuse_demo_values(self) -> None:
+        """Production refuses what works in a demo: filler or short secrets, the keys a demo
+        generated, the emulator, and plain http. Messages name the setting, never its value."""
         problems: list[str] = []
         if not self.TOKEN_ENCRYPTION_KEYS:
             problems.append(
                 "TOKEN_ENCRYPTION_KEYS: required in production (the generated demo key is refused)"
             )
+        demo_key = _read_demo_file(self.DATA_DIR / DEMO_KEY_FILE)
+        for position, key in enumerate(self.TOKEN_ENCRYPTION_KEYS, start=1):
+            value = key.get_secret_value()
+            if demo_key and value == demo_key:
+                problems.append(
+                    f"TOKEN_ENCRYPTION_KEYS: key {position} is the demo key generated in DATA_DIR; "
+                    "make a new one with `python -m integrations keys generate`"
+                )
+            elif len(set(_fernet_bytes(value))) < 16:
+                problems.append(f"TOKEN_ENCRYPTION_KEYS: key {position} is not random")
         if self.demo_mode:
             problems.append("GOOGLE_CLIENT_ID: required in production (demo mode is refused)")
+        demo_cookie = _read_demo_file(self.DATA_DIR / DEMO_COOKIE_SECRET_FILE)
         for name in ("GOOGLE_CLIENT_SECRET", "AUTH_CLIENT_SECRET", "AUTH_COOKIE_SECRET"):
             secret: SecretStr | None = getattr(self, name)
             if secret is None:
                 problems.append(f"{name}: required in production")
-            elif secret.get_secret_value().lower() in DEMO_SECRETS:
+                continue
+            value = secret.get_secret_value()
+            if _is_placeholder(value) or value in (demo_key, demo_cookie):
                 problems.append(f"{name}: a demo or placeholder value is refused in production")
+            elif len(value) < MIN_SECRET_LENGTH[name]:
+                problems.append(
+                    f"{name}: too short for production (at least {MIN_SECRET_LENGTH[name]} "
+                    "characters)"
+                )
+            elif len(set(value)) < MIN_DISTINCT_CHARACTERS:
+                problems.append(f"{name}: not random enough for production")
         if self.GOOGLE_CLIENT_ID == DEMO_CLIENT_ID:
             problems.append("GOOGLE_CLIENT_ID: the emulator's demo client is refused in production")
         for name in ("AUTH_SERVER_METADATA_URL", "AUTH_CLIENT_ID"):
             if not getattr(self, name):
                 problems.append(f"{name}: required in production")
+        for name in (*HTTPS_SETTINGS, *PROVIDER_ENDPOINT_SETTINGS):
+            url: str | None = getattr(self, name)
+            if not url:
+                continue
+            parts = urlsplit(url)
+            if parts.scheme != "https":
+                problems.append(f"{name}: must be an https:// address in production")
+            elif name in PROVIDER_ENDPOINT_SETTINGS and (parts.hostname or "") in LOOPBACK_HOSTS:
+                problems.append(f"{name}: a service on this machine is refused in production")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -293,6 +343,29 @@ class Settings(BaseSettings):
             if secret is not None:
                 values.append(secret.get_secret_value())
         return [value for value in values if len(value) >= 6]
+
+
+def _is_placeholder(value: str) -> bool:
+    letters = "".join(character for character in value.lower() if character.isalnum())
+    plain = {"".join(c for c in word if c.isalnum()) for word in DEMO_SECRETS}
+    return letters in plain or any(word in letters for word in PLACEHOLDER_WORDS)
+
+
+def _fernet_bytes(key: str) -> bytes:
+    import base64
+
+    try:
+        return base64.urlsafe_b64decode(key.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return b""
+
+
+def _read_demo_file(path: Path) -> str | None:
+    """A secret a demo run generated into DATA_DIR, to refuse it if it was copied into prod."""
+    try:
+        return path.read_text(encoding="ascii").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def describe_validation_error(error: ValidationError) -> str:

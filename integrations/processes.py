@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from integrations.config import Settings
+from integrations.config import DEMO_COOKIE_SECRET_FILE, Settings
 from integrations.demo import DEMO_PEOPLE
 
 log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "Procfile"
-COOKIE_SECRET_FILE = "cookie_secret"  # noqa: S105 - a file name
+COOKIE_SECRET_FILE = DEMO_COOKIE_SECRET_FILE
 
 
 def _demo_secret(path: Path) -> str:

@@ -12,11 +12,9 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from integrations.config import AppEnv, Settings
+from integrations.config import DEMO_KEY_FILE, AppEnv, Settings
 
 log = logging.getLogger(__name__)
-
-DEMO_KEY_FILE = "encryption.key"
 
 
 class DecryptionError(Exception):

@@ -18,7 +18,9 @@ REAL_SECRETS = {
     "AUTH_SERVER_METADATA_URL": "https://accounts.google.com/.well-known/openid-configuration",
     "AUTH_CLIENT_ID": "1234-abc.apps.googleusercontent.com",
     "AUTH_CLIENT_SECRET": "GOCSPX-another-real-secret",
-    "AUTH_COOKIE_SECRET": "a-long-random-cookie-secret-value",
+    "AUTH_COOKIE_SECRET": "q7Rz-2vLx9Kp_WmT4nHb8sYe3JcQa6Uf",
+    "PUBLIC_URL": "https://console.newym.example.co.il",
+    "API_PUBLIC_URL": "https://api.newym.example.co.il",
 }
 
 
@@ -168,3 +170,113 @@ def test_empty_values_in_dotenv_mean_not_set(
     monkeypatch.setenv("APP_ENV", "production")
     with pytest.raises(ValueError, match="AUTH_CLIENT_SECRET: required in production"):
         Settings()
+
+
+def _production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, **changes: str) -> str:
+    """Start production with real-looking values and `changes`: what the operator is told."""
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TOKEN_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    for name, value in {**REAL_SECRETS, **changes}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    return str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("AUTH_COOKIE_SECRET", "abc", "too short"),
+        ("AUTH_COOKIE_SECRET", "changeme!", "placeholder"),
+        ("AUTH_COOKIE_SECRET", "ChangeMe-ChangeMe-ChangeMe-ChangeMe", "placeholder"),
+        ("AUTH_COOKIE_SECRET", "ab" * 20, "not random"),
+        ("GOOGLE_CLIENT_SECRET", "GOCSPX-x", "too short"),
+        ("AUTH_CLIENT_SECRET", "Change_Me!", "placeholder"),
+        ("PUBLIC_URL", "http://console.newym.example.co.il", "https://"),
+        ("API_PUBLIC_URL", "http://api.newym.example.co.il", "https://"),
+        (
+            "AUTH_SERVER_METADATA_URL",
+            "http://127.0.0.1:8765/.well-known/openid-configuration",
+            "https://",
+        ),
+        (
+            "AUTH_SERVER_METADATA_URL",
+            "https://localhost:8765/.well-known/openid-configuration",
+            "this machine",
+        ),
+        ("GOOGLE_TOKEN_URI", "http://localhost:8765/token", "https://"),
+        ("GOOGLE_AUTH_URI", "http://127.0.0.1:8765/o/oauth2/v2/auth", "https://"),
+        ("GOOGLE_API_ENDPOINT", "http://localhost:8765", "https://"),
+        ("GOOGLE_REDIRECT_URI", "http://console.newym.example.co.il/google_connection", "https://"),
+    ],
+)
+def test_production_refuses_a_weak_secret_or_an_insecure_address_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, complaint: str
+) -> None:
+    message = _production(monkeypatch, tmp_path, **{name: value})
+    assert f"{name}: " in message and complaint in message
+    if "SECRET" in name:
+        assert value not in message
+
+
+def test_production_refuses_the_demo_key_copied_from_a_demo_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from integrations.core.crypto import cipher_from_settings
+
+    cipher_from_settings(load_settings(DATA_DIR=tmp_path))  # a demo run generates its key
+    demo_key = (tmp_path / "encryption.key").read_text(encoding="ascii").strip()
+    fresh = Fernet.generate_key().decode()
+    message = _production(monkeypatch, tmp_path, TOKEN_ENCRYPTION_KEYS=f"{fresh},{demo_key}")
+    assert "TOKEN_ENCRYPTION_KEYS: key 2 is the demo key" in message
+    assert demo_key not in message
+
+
+def test_production_refuses_the_demo_cookie_secret_copied_from_a_demo_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from integrations.processes import auth_secrets
+
+    demo_cookie = auth_secrets(load_settings(DATA_DIR=tmp_path))["cookie_secret"]
+    message = _production(monkeypatch, tmp_path, AUTH_COOKIE_SECRET=demo_cookie)
+    assert "AUTH_COOKIE_SECRET: a demo or placeholder value" in message
+    assert demo_cookie not in message
+
+
+def test_production_refuses_an_encryption_key_that_is_not_random(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import base64
+
+    zeros = base64.urlsafe_b64encode(bytes(32)).decode()
+    message = _production(monkeypatch, tmp_path, TOKEN_ENCRYPTION_KEYS=zeros)
+    assert "TOKEN_ENCRYPTION_KEYS: key 1 is not random" in message
+    assert zeros not in message
+
+
+def test_a_refused_production_start_exits_2_naming_the_setting_without_the_secret(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATA_DIR": str(tmp_path),
+        "APP_ENV": "production",
+        "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        **REAL_SECRETS,
+        "AUTH_COOKIE_SECRET": "changeme!",
+        "PUBLIC_URL": "http://console.newym.example.co.il",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "integrations", "health"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "AUTH_COOKIE_SECRET" in result.stderr and "PUBLIC_URL" in result.stderr
+    assert "changeme!" not in result.stderr
+    assert "Traceback" not in result.stderr
