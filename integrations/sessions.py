@@ -6,8 +6,11 @@ before). Reads return times in the trainer's own time zone.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -64,6 +67,16 @@ def usable_zone(name: str | None) -> str:
     return get_settings().DEFAULT_TIMEZONE
 
 
+def in_zone(value: datetime, zone: ZoneInfo) -> datetime:
+    """`value` in `zone`; a time at the very edge of what datetime holds (an event Google keeps
+    until 9999-12-31) is pinned to that edge instead of overflowing."""
+    try:
+        return value.astimezone(zone)
+    except OverflowError:
+        edge = datetime.max if value.year > 1 else datetime.min
+        return edge.replace(tzinfo=zone)
+
+
 def _pushes_to_google(trainer_id: str, session: Session) -> bool:
     credential = session.exec(
         select(IntegrationCredential).where(
@@ -77,22 +90,101 @@ def _pushes_to_google(trainer_id: str, session: Session) -> bool:
     return settings is None or settings.sync_direction is not SyncDirection.FROM_GOOGLE
 
 
-def _validate(trainer_id: str, values: dict[str, Any], session: Session) -> None:
-    title = str(values.get("title") or "").strip()
-    if not title:
-        raise InvalidInput("a session needs a title", field="title")
-    if len(title) > 500:
-        raise InvalidInput("the title is longer than 500 characters", field="title")
-    start, end = values.get("start_at"), values.get("end_at")
-    if not isinstance(start, datetime) or start.tzinfo is None:
-        raise InvalidInput("choose when the session starts", field="start_at")
-    if not isinstance(end, datetime) or end.tzinfo is None:
-        raise InvalidInput("choose when the session ends", field="end_at")
-    if end <= start:
-        raise InvalidInput("the session must end after it starts", field="end_at")
+#: Sessions are booked between these days (inclusive): far enough apart for any real booking,
+#: and well inside what datetime, the zones and Google can hold (year 9999 overflows all three).
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+#: The longest a timed session may last, and an all-day one.
+LONGEST_TIMED = timedelta(hours=24)
+LONGEST_ALL_DAY = timedelta(days=31)
+#: Column sizes (title and location) and what the notes field takes.
+TITLE_LIMIT = 500
+LOCATION_LIMIT = 500
+NOTES_LIMIT = 5000
+#: Characters that make a title look empty: zero-width spaces and joiners, bidi marks and
+#: isolates, the BOM (all of Unicode category Cf) besides whitespace.
+_INVISIBLE = re.compile(r"[\s\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]+")
+
+
+def _is_blank(text: str) -> bool:
+    return not "".join(ch for ch in _INVISIBLE.sub("", text) if unicodedata.category(ch) != "Cf")
+
+
+def _has_control(text: str, *, multiline: bool) -> bool:
+    """A NUL, another control character or a lone surrogate: refused, not stripped, since the
+    trainer typed (or pasted) it and should see what is kept."""
+    allowed = "\n\r\t" if multiline else ""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in allowed for ch in text)
+
+
+def _text(values: dict[str, Any], name: str, limit: int, *, multiline: bool = False) -> None:
+    value = values.get(name)
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=name, reason="not_text")
+    if _has_control(value, multiline=multiline):
+        raise InvalidInput(f"{name} holds a control character", field=name, reason="control")
+    if len(value.strip()) > limit:
+        raise InvalidInput(
+            f"{name} is longer than {limit} characters", field=name, reason="too_long"
+        )
+
+
+def _when(values: dict[str, Any], name: str) -> datetime:
+    value = values.get(name)
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        verb = "starts" if name == "start_at" else "ends"
+        raise InvalidInput(f"choose when the session {verb}", field=name, reason="missing")
+    # Compared as the day the person chose, in its own zone: no conversion that could overflow.
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise InvalidInput(
+            f"{name} must fall between {FIRST_DAY} and {LAST_DAY}",
+            field=name,
+            reason="out_of_range",
+        )
+    return value
+
+
+def validate_session(
+    trainer_id: str,
+    values: dict[str, Any],
+    *,
+    session: Session,
+    changed: Iterable[str] | None = None,
+) -> None:
+    """Refuse a session a person could not have meant, naming the field and the reason.
+
+    Every write of a session from a person goes through here. `changed` (default: every
+    field) limits the checks to the rules those fields take part in, so that renaming an
+    event Google made does not trip over its own (say, three-day) length.
+    """
+    touched = set(EDITABLE if changed is None else changed)
+    if "title" in touched:
+        title = values.get("title")
+        if title is None or (isinstance(title, str) and _is_blank(title)):
+            raise InvalidInput("a session needs a title", field="title", reason="missing")
+        _text(values, "title", TITLE_LIMIT)
+    if "location" in touched:
+        _text(values, "location", LOCATION_LIMIT)
+    if "description" in touched:
+        _text(values, "description", NOTES_LIMIT, multiline=True)
+    if "all_day" in touched and not isinstance(values.get("all_day", False), bool):
+        raise InvalidInput("all_day must be true or false", field="all_day", reason="not_bool")
+    if touched & {"start_at", "end_at", "all_day"}:
+        start, end = _when(values, "start_at"), _when(values, "end_at")
+        if end <= start:
+            raise InvalidInput(
+                "the session must end after it starts", field="end_at", reason="before_start"
+            )
+        longest = LONGEST_ALL_DAY if values.get("all_day") else LONGEST_TIMED
+        if end - start > longest:
+            raise InvalidInput(
+                f"a session lasts at most {longest}", field="end_at", reason="too_long"
+            )
     client_id = values.get("client_id")
-    if client_id is not None:
-        client = session.get(Client, client_id)
+    if "client_id" in touched and client_id is not None:
+        client = session.get(Client, client_id) if isinstance(client_id, str) else None
         if client is None or client.trainer_id != trainer_id:
             raise InvalidInput("choose one of this trainer's clients", field="client_id")
 
@@ -104,13 +196,13 @@ def create_session(
     trainer = session.get(Trainer, trainer_id)
     if trainer is None:
         raise NotFound(f"no trainer {trainer_id}")
-    _validate(trainer_id, values, session)
+    validate_session(trainer_id, values, session=session)
     event = CalendarEvent(
         trainer_id=trainer_id,
         title=str(values["title"]).strip(),
         start_at=values["start_at"],
         end_at=values["end_at"],
-        all_day=bool(values.get("all_day", False)),
+        all_day=values.get("all_day", False),
         client_id=values.get("client_id"),
         location=values.get("location") or None,
         description=values.get("description") or None,
@@ -147,7 +239,7 @@ def update_session(
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     values = {name: getattr(event, name) for name in EDITABLE} | changes
-    _validate(event.trainer_id, values, session)
+    validate_session(event.trainer_id, values, session=session, changed=changes)
     for name, value in changes.items():
         setattr(event, name, value.strip() if isinstance(value, str) and name == "title" else value)
     event.updated_at = utcnow()
@@ -178,6 +270,10 @@ def get_google_calendar_events(
         raise InvalidInput("give the range with a time zone", field="start")
     if end <= start:
         raise InvalidInput("the range must end after it starts", field="end")
+    if start.date() < FIRST_DAY or end.date() > LAST_DAY + timedelta(days=1):
+        raise InvalidInput(
+            f"read dates between {FIRST_DAY} and {LAST_DAY}", field="start", reason="out_of_range"
+        )
     trainer = session.get(Trainer, trainer_id)
     if trainer is None:
         raise NotFound(f"no trainer {trainer_id}")
@@ -197,8 +293,8 @@ def get_google_calendar_events(
         EventView(
             id=event.id,
             title=event.title,
-            start=event.start_at.astimezone(zone),
-            end=event.end_at.astimezone(zone),
+            start=in_zone(event.start_at, zone),
+            end=in_zone(event.end_at, zone),
             all_day=event.all_day,
             client_id=event.client_id,
             client_name=client_name,

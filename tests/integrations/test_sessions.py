@@ -168,3 +168,145 @@ def test_changing_and_deleting_a_linked_session_marks_it_for_google(
         )
         == []
     )
+
+
+# --- Bad input: refused with the field and the reason, nothing stored -------------------------
+
+WINTER = datetime(2030, 1, 6, 7, 0, tzinfo=JERUSALEM)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        ({"start_at": datetime(1, 1, 1, 7, tzinfo=JERUSALEM)}, "start_at", "out_of_range"),
+        (
+            {
+                "start_at": datetime(9999, 12, 31, 7, tzinfo=JERUSALEM),
+                "end_at": datetime(9999, 12, 31, 8, tzinfo=JERUSALEM),
+            },
+            "start_at",
+            "out_of_range",
+        ),
+        ({"end_at": datetime(2036, 1, 6, 7, tzinfo=JERUSALEM)}, "end_at", "too_long"),
+        ({"end_at": WINTER + timedelta(hours=25)}, "end_at", "too_long"),
+        (
+            {"all_day": True, "end_at": WINTER + timedelta(days=40)},
+            "end_at",
+            "too_long",
+        ),
+        ({"title": "Box\x00ing"}, "title", "control"),
+        ({"title": "Box\ting"}, "title", "control"),
+        ({"location": "Gym\x00"}, "location", "control"),
+        ({"description": "warm up\x00"}, "description", "control"),
+        ({"description": "x" * 1_000_000}, "description", "too_long"),
+        ({"title": "x" * 501}, "title", "too_long"),
+        ({"location": "x" * 501}, "location", "too_long"),
+        ({"title": "\u200b\u200c\u200d\u2060\ufeff\u200f\u202b\u2067 "}, "title", "missing"),
+        ({"all_day": "yes"}, "all_day", "not_bool"),
+        ({"all_day": "false"}, "all_day", "not_bool"),
+        ({"title": 42}, "title", "not_text"),
+    ],
+)
+def test_a_session_no_one_could_mean_is_refused_naming_the_field_and_why(
+    session: Session,
+    people: dict[str, Actor],
+    overrides: dict[str, object],
+    field: str,
+    reason: str,
+) -> None:
+    """Years 1 and 9999, a ten-year or 25-hour session, NULs, a 1 MB note, an invisible title,
+    all_day as a string: each is an InvalidInput the page can put beside its field."""
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    values = {"start_at": WINTER, "end_at": WINTER + timedelta(hours=1)} | overrides
+    with pytest.raises(InvalidInput) as raised:
+        sessions.create_session(dana, dana.trainer_id, _values(**values), session=session)
+    assert (raised.value.field, raised.value.reason) == (field, reason)
+    assert session.exec(select(CalendarEvent)).all() == []
+
+
+def test_notes_keep_their_line_breaks_and_a_hebrew_title_its_marks(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    event = sessions.create_session(
+        dana,
+        dana.trainer_id,
+        _values(title="\u200fאימון כוח", description="line one\nline two\tindented"),
+        session=session,
+    )
+    assert event.title == "\u200fאימון כוח"
+    assert event.description == "line one\nline two\tindented"
+
+
+def test_a_bad_change_is_refused_by_the_same_rules_and_leaves_the_session_as_it_was(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
+    for changes, field in (
+        ({"title": "\u200b"}, "title"),
+        ({"end_at": event.start_at + timedelta(days=3650)}, "end_at"),
+        ({"all_day": "no"}, "all_day"),
+        ({"description": "\x00"}, "description"),
+    ):
+        with pytest.raises(InvalidInput) as raised:
+            sessions.update_session(dana, event.id, changes, session=session)
+        assert raised.value.field == field
+        session.refresh(event)
+        assert (event.title, event.all_day, event.description) == ("Personal training", False, None)
+
+
+def test_renaming_a_long_event_from_google_is_not_refused_for_its_length(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    """A three-day conference made in Google can still get a new title here."""
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    event = CalendarEvent(
+        trainer_id=dana.trainer_id,
+        title="Conference",
+        start_at=WINTER,
+        end_at=WINTER + timedelta(days=3),
+    )
+    session.add(event)
+    session.commit()
+    renamed = sessions.update_session(
+        dana, event.id, {"title": "Conference (Eilat)"}, session=session
+    )
+    assert renamed.title == "Conference (Eilat)"
+
+
+def test_reading_dates_near_year_9999_is_refused_clearly_and_an_event_there_still_reads(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    with pytest.raises(InvalidInput) as raised:
+        sessions.get_google_calendar_events(
+            dana,
+            dana.trainer_id,
+            datetime(9999, 12, 30, tzinfo=UTC),
+            datetime(9999, 12, 31, 23, tzinfo=UTC),
+            session=session,
+        )
+    assert raised.value.reason == "out_of_range"
+    # A Google event that never ends still shows in the range where it starts.
+    forever = CalendarEvent(
+        trainer_id=dana.trainer_id,
+        title="Forever",
+        start_at=WINTER,
+        end_at=datetime(9999, 12, 31, 23, 30, tzinfo=UTC),
+    )
+    session.add(forever)
+    session.commit()
+    [seen] = sessions.get_google_calendar_events(
+        dana,
+        dana.trainer_id,
+        WINTER - timedelta(days=1),
+        WINTER + timedelta(days=1),
+        session=session,
+    )
+    assert seen.title == "Forever" and seen.end.year == 9999
