@@ -1,0 +1,142 @@
+"""The webhook as Google meets it over HTTP: no push is lost when the queue is down, a push Google
+would never send is refused naming its header, an expired channel starts nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from huey import RedisHuey
+from sqlmodel import Session, col, select
+
+from db.models import SyncTrigger, WebhookChannel, utcnow
+from integrations import worker
+from integrations.api import create_app
+from integrations.core.access import Actor
+from integrations.google_calendar import channels
+from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
+from tests.integrations.google_calendar.test_sync import Trainer
+
+
+@pytest.fixture
+def trainer(
+    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
+) -> Trainer:
+    email = account()
+    google_world.connect(people["trainer"], email, session=session)
+    return Trainer(google_world, session, people["trainer"], email)
+
+
+@pytest.fixture
+def channel(trainer: Trainer) -> WebhookChannel:
+    """The trainer's live push channel, opened by a first sync, with the queue emptied."""
+    trainer.sync()
+    trainer.session.expire_all()
+    [live] = trainer.session.exec(
+        select(WebhookChannel).where(col(WebhookChannel.stopped_at).is_(None))
+    ).all()
+    worker.huey.flush()
+    return live
+
+
+def headers(trainer: Trainer, channel: WebhookChannel, **override: str | None) -> dict[str, str]:
+    """What Google sends with a change notification; `override` replaces (None drops) one."""
+    sent = {
+        "X-Goog-Channel-ID": channel.channel_id,
+        "X-Goog-Channel-Token": trainer.world.cipher.decrypt(channel.token_encrypted),
+        "X-Goog-Channel-Expiration": "Tue, 01 Dec 2026 10:00:00 GMT",
+        "X-Goog-Resource-ID": channel.resource_id or "",
+        "X-Goog-Resource-URI": "https://www.googleapis.com/calendar/v3/calendars/x/events",
+        "X-Goog-Resource-State": "exists",
+        "X-Goog-Message-Number": "2",
+    }
+    for name, value in override.items():
+        header = "X-Goog-" + name.replace("_", "-")
+        if value is None:
+            sent.pop(header)
+        else:
+            sent[header] = value
+    return sent
+
+
+def queued() -> int:
+    return int(worker.huey.pending_count() + worker.huey.scheduled_count())
+
+
+def enqueue_on_unreachable_redis(trainer_id: str, trigger: SyncTrigger, *, delay: float = 0) -> Any:
+    """The worker's queueing, against a Redis nobody listens on: it really fails to connect."""
+    down = RedisHuey(worker.huey.name, url="redis://127.0.0.1:1/0", utc=True)
+    key = worker.SYNC_PENDING_KEY.format(trainer_id=trainer_id)
+    return down.put_if_empty(key, trigger.value)
+
+
+def test_a_push_while_the_queue_is_down_gets_a_503_and_googles_retry_is_taken_later(
+    trainer: Trainer, channel: WebhookChannel
+) -> None:
+    path = channels.WEBHOOK_PATH
+    with TestClient(
+        create_app(trainer.world.settings, queue_sync=enqueue_on_unreachable_redis)
+    ) as down:
+        answer = down.post(path, headers=headers(trainer, channel, Message_Number="2"))
+    assert answer.status_code == 503  # Google retries a 5xx with the same message number
+    assert answer.headers["X-Outcome"] == "queue_unavailable"
+    assert queued() == 0
+    with TestClient(create_app(trainer.world.settings)) as back:
+        retry = back.post(path, headers=headers(trainer, channel, Message_Number="2"))
+        assert (retry.status_code, retry.headers["X-Outcome"]) == (200, "sync_queued")
+        assert queued() == 1
+        again = back.post(path, headers=headers(trainer, channel, Message_Number="2"))
+        assert (again.status_code, again.headers["X-Outcome"]) == (200, "duplicate")
+    assert queued() == 1
+    worker.huey.flush()
+
+
+def test_a_push_without_a_message_number_is_refused_naming_the_header(
+    trainer: Trainer, channel: WebhookChannel
+) -> None:
+    client = TestClient(create_app(trainer.world.settings))
+    answer = client.post(
+        channels.WEBHOOK_PATH, headers=headers(trainer, channel, Message_Number=None)
+    )
+    assert answer.status_code == 400
+    assert answer.json()["header"] == "X-Goog-Message-Number"
+    assert "missing" in answer.json()["error"]
+    assert queued() == 0
+    # The refused push claimed nothing: Google's next real message is taken.
+    fresh = client.post(
+        channels.WEBHOOK_PATH, headers=headers(trainer, channel, Message_Number="3")
+    )
+    assert (fresh.status_code, fresh.headers["X-Outcome"]) == (200, "sync_queued")
+    worker.huey.flush()
+
+
+@pytest.mark.parametrize(
+    "number", [str(10**40), "9223372036854775808", "abc", "-1", "1e3", "+5", "0x10"]
+)
+def test_a_message_number_out_of_range_or_not_a_number_is_a_400_not_a_500(
+    trainer: Trainer, channel: WebhookChannel, number: str
+) -> None:
+    client = TestClient(create_app(trainer.world.settings), raise_server_exceptions=False)
+    answer = client.post(
+        channels.WEBHOOK_PATH, headers=headers(trainer, channel, Message_Number=number)
+    )
+    assert answer.status_code == 400
+    assert answer.json()["header"] == "X-Goog-Message-Number"
+    assert queued() == 0
+    trainer.session.expire_all()
+    stored = trainer.session.get(WebhookChannel, channel.id)
+    assert stored is not None and stored.last_message_number is None
+
+
+def test_a_push_on_an_expired_channel_is_refused_as_gone_and_starts_no_sync(
+    trainer: Trainer, channel: WebhookChannel
+) -> None:
+    channel.expires_at = utcnow() - timedelta(minutes=1)
+    trainer.session.add(channel)
+    trainer.session.commit()
+    client = TestClient(create_app(trainer.world.settings))
+    answer = client.post(channels.WEBHOOK_PATH, headers=headers(trainer, channel))
+    assert (answer.status_code, answer.headers["X-Outcome"]) == (410, "channel_expired")
+    assert queued() == 0
