@@ -15,12 +15,13 @@ from sqlmodel import select
 
 from db.engine import get_engine
 from db.migrate import upgrade
-from db.models import IntegrationCredential, WebhookChannel, utcnow
+from db.models import utcnow
 from integrations import accounts, demo, processes
 from integrations.config import ConfigurationError, Settings, get_settings
 from integrations.core.crypto import cipher_from_settings, generate_key
 from integrations.core.errors import IntegrationError
 from integrations.core.health import check_store, check_worker
+from integrations.core.key_rotation import rotate_all
 from integrations.core.logging import configure_logging
 from integrations.core.queue import check_queue, make_huey
 from integrations.runtime import session as open_session
@@ -96,30 +97,36 @@ def cmd_keys_generate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_keys_rotate(args: argparse.Namespace, settings: Settings) -> int:
-    """Re-encrypt every stored secret under the first key of TOKEN_ENCRYPTION_KEYS."""
-    cipher = cipher_from_settings(settings)
-    rotated = 0
-    with open_session() as session:
-        for credential in session.exec(select(IntegrationCredential)).all():
-            if credential.access_token_encrypted:
-                credential.access_token_encrypted = cipher.rotate(credential.access_token_encrypted)
-                rotated += 1
-            if credential.refresh_token_encrypted:
-                credential.refresh_token_encrypted = cipher.rotate(
-                    credential.refresh_token_encrypted
-                )
-                rotated += 1
-            session.add(credential)
-        for channel in session.exec(select(WebhookChannel)).all():
-            channel.token_encrypted = cipher.rotate(channel.token_encrypted)
-            session.add(channel)
-            rotated += 1
+    """Re-encrypt every stored secret under the first key of TOKEN_ENCRYPTION_KEYS, then prove
+    that the first key alone reads them all before saying the older keys may be removed."""
+    report = rotate_all(get_engine(settings.DATABASE_URL), cipher_from_settings(settings))
+    unreadable = [
+        {"table": item.table, "id": item.row_id, "column": item.column}
+        for item in report.unreadable
+    ]
+    lines = [f"Re-encrypted {report.total} secrets with the newest key."]
+    lines += [f"  {table:<28} {count}" for table, count in report.rotated.items()]
+    if report.old_keys_may_go:
+        lines.append("Every stored secret opens with the newest key alone: older keys may go.")
+    else:
+        lines.append(
+            f"{len(unreadable)} stored secrets do not open with the newest key alone; "
+            "KEEP THE OLDER KEYS until they are mended or removed:"
+        )
+        lines += [
+            f"  {item['table']} id={item['id']} column={item['column']}" for item in unreadable
+        ]
     _emit(
         args,
-        {"rotated": rotated},
-        f"Re-encrypted {rotated} secrets with the newest key. Older keys may now be removed.",
+        {
+            "rotated": report.total,
+            "tables": report.rotated,
+            "old_keys_may_go": report.old_keys_may_go,
+            "unreadable": unreadable,
+        },
+        "\n".join(lines),
     )
-    return 0
+    return 0 if report.old_keys_may_go else 1
 
 
 def cmd_health(args: argparse.Namespace, settings: Settings) -> int:

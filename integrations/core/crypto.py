@@ -28,6 +28,7 @@ class TokenCipher:
         if not keys:
             raise ValueError("at least one encryption key is needed")
         self._fernet = MultiFernet([Fernet(key) for key in keys])
+        self._newest = keys[0]
         self.key_count = len(keys)
 
     def __repr__(self) -> str:
@@ -43,6 +44,10 @@ class TokenCipher:
             raise DecryptionError(
                 "a stored secret cannot be decrypted with the configured TOKEN_ENCRYPTION_KEYS"
             ) from None
+
+    def newest_only(self) -> TokenCipher:
+        """The cipher that remains once the older keys are dropped: what rotation must satisfy."""
+        return TokenCipher([self._newest])
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt under the newest key (a no-op in meaning, a change in bytes)."""
