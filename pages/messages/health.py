@@ -106,6 +106,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "health.kind.precondition_failed": {"en": "Changed meanwhile", "he": "השתנה בינתיים"},
     "health.kind.invalid": {"en": "Refused request", "he": "בקשה שנדחתה"},
     "health.kind.interrupted": {"en": "Interrupted", "he": "נקטע באמצע"},
+    "health.kind.internal": {"en": "Unexpected error", "he": "שגיאה לא צפויה"},
     "health.kind.unknown": {"en": "Unknown", "he": "לא ידוע"},
     # Per-trainer and channel tables
     "health.trainers_table": {"en": "Every trainer", "he": "כל המאמנים"},

@@ -111,6 +111,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The sync was interrupted (the background worker stopped). Retry.",
         "he": "הסנכרון נקטע באמצע (תהליך הרקע נעצר). נסו שוב.",
     },
+    "manual.fix.internal": {
+        "en": "The sync stopped on an unexpected error and was recorded. Retry; if it fails "
+        "again, pass the technical details to support.",
+        "he": "הסנכרון נעצר בשל שגיאה לא צפויה, והיא נרשמה. נסו שוב; אם זה נכשל שוב, העבירו את "
+        "הפרטים הטכניים לתמיכה.",
+    },
     "manual.fix.unknown": {
         "en": "Something unexpected went wrong. Retry; if it fails again, pass the technical "
         "details to support.",
