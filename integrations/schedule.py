@@ -27,7 +27,14 @@ from db.models import (
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
 from integrations.google_calendar.events import GoogleEvent
-from integrations.sessions import EventView, get_google_calendar_events, usable_zone
+from integrations.sessions import (
+    FIRST_READABLE,
+    LAST_READABLE,
+    EventView,
+    get_google_calendar_events,
+    in_zone,
+    usable_zone,
+)
 from integrations.trainers import working_trainer
 
 #: The calendar filter's value for sessions that are in no Google calendar (yet).
@@ -45,13 +52,26 @@ def today_in(zone: str, now: datetime) -> date:
     return now.astimezone(ZoneInfo(zone)).date()
 
 
+def _readable(day: date, field: str) -> None:
+    """Dates beyond what can be read are refused by name: near year 1 or 9999 the week and
+    month arithmetic, the zones and the store would overflow."""
+    if not FIRST_READABLE <= day <= LAST_READABLE:
+        raise InvalidInput(
+            f"choose dates between {FIRST_READABLE} and {LAST_READABLE}",
+            field=field,
+            reason="out_of_range",
+        )
+
+
 def week_containing(day: date) -> tuple[date, date]:
     """Sunday to Saturday (both included) of the week holding `day`."""
+    _readable(day, "start")
     first = day - timedelta(days=(day.weekday() + 1) % 7)
     return first, first + timedelta(days=6)
 
 
 def month_containing(day: date) -> tuple[date, date]:
+    _readable(day, "start")
     first = day.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
     return first, following - timedelta(days=1)
@@ -59,6 +79,8 @@ def month_containing(day: date) -> tuple[date, date]:
 
 def day_span(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
     """From the start of `first` to the end of `last` in the trainer's zone (DST-safe)."""
+    _readable(first, "start")
+    _readable(last, "end")
     if last < first:
         raise InvalidInput("the range must end after it starts", field="end")
     if last - first >= LONGEST_RANGE:
@@ -99,7 +121,7 @@ class OpenConflict:
 def _local_side(raw: dict[str, Any], zone: ZoneInfo) -> Version:
     def when(key: str) -> datetime | None:
         value = raw.get(key)
-        return datetime.fromisoformat(value).astimezone(zone) if value else None
+        return in_zone(datetime.fromisoformat(value), zone) if value else None
 
     return Version(
         title=str(raw.get("summary") or ""),
@@ -114,8 +136,12 @@ def _google_side(raw: dict[str, Any], zone: ZoneInfo) -> Version:
     start: datetime | None = None
     end: datetime | None = None
     if raw.get("start"):
-        begin, finish = GoogleEvent({"id": "-", **raw}).span(zone.key)
-        start, end = begin.astimezone(zone), finish.astimezone(zone)
+        try:
+            begin, finish = GoogleEvent({"id": "-", **raw}).span(zone.key)
+        except (OverflowError, ValueError, KeyError):
+            pass  # a date Google holds that no zone can (year 9999): shown without times
+        else:
+            start, end = in_zone(begin, zone), in_zone(finish, zone)
     return Version(
         title=str(raw.get("summary") or ""),
         start=start,

@@ -94,6 +94,10 @@ def _pushes_to_google(trainer_id: str, session: Session) -> bool:
 #: and well inside what datetime, the zones and Google can hold (year 9999 overflows all three).
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+#: Dates that can be read (a year beyond either end), so the weeks and months at the edges of
+#: the booking range still draw whole.
+FIRST_READABLE = date(1999, 1, 1)
+LAST_READABLE = date(2100, 12, 31)
 #: The longest a timed session may last, and an all-day one.
 LONGEST_TIMED = timedelta(hours=24)
 LONGEST_ALL_DAY = timedelta(days=31)
@@ -270,9 +274,11 @@ def get_google_calendar_events(
         raise InvalidInput("give the range with a time zone", field="start")
     if end <= start:
         raise InvalidInput("the range must end after it starts", field="end")
-    if start.date() < FIRST_DAY or end.date() > LAST_DAY + timedelta(days=1):
+    if start.date() < FIRST_READABLE or end.date() > LAST_READABLE + timedelta(days=1):
         raise InvalidInput(
-            f"read dates between {FIRST_DAY} and {LAST_DAY}", field="start", reason="out_of_range"
+            f"read dates between {FIRST_READABLE} and {LAST_READABLE}",
+            field="start",
+            reason="out_of_range",
         )
     trainer = session.get(Trainer, trainer_id)
     if trainer is None:

@@ -17,6 +17,7 @@ from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import AccessDenied, IntegrationError, InvalidInput, NotFound
 from integrations.runtime import session as open_session
+from integrations.sessions import in_zone
 from pages._messages import MESSAGES, RTL_LANGUAGES
 
 ACTOR_KEY = "shell_actor"
@@ -163,7 +164,7 @@ def local_time(value: datetime | None, zone: str, fmt: str = "%d/%m/%Y %H:%M") -
     """A UTC time as the trainer reads it, in their own time zone; `%a` in the UI's language."""
     if value is None:
         return "—"
-    local = value.astimezone(ZoneInfo(zone))
+    local = in_zone(value, ZoneInfo(zone))
     if "%a" in fmt:
         fmt = fmt.replace("%a", WEEKDAYS.get(lang(), WEEKDAYS["en"])[local.weekday()])
     return local.strftime(fmt)

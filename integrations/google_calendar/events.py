@@ -205,17 +205,28 @@ def local_version(event: CalendarEvent) -> dict[str, Any]:
     }
 
 
+def _local(value: datetime, zone: ZoneInfo) -> datetime:
+    """`value` in `zone`, pinned to the last (or first) moment datetime holds rather than
+    overflowing: an event Google keeps until the end of year 9999 can still be sent back."""
+    try:
+        return value.astimezone(zone)
+    except OverflowError:
+        return (datetime.max if value.year > 1 else datetime.min).replace(tzinfo=zone)
+
+
 def google_body(event: CalendarEvent) -> dict[str, Any]:
     """The CRM session as a Google event; our ids ride along in private extended properties."""
     zone = _zone(event.timezone, "Asia/Jerusalem")
     if event.all_day:
-        first = event.start_at.astimezone(zone).date()
-        after = event.end_at.astimezone(zone).date()
+        first = _local(event.start_at, zone).date()
+        after = _local(event.end_at, zone).date()
+        # Google's end date is exclusive; the day after 9999-12-31 does not exist.
+        next_day = first + timedelta(days=1) if first < date.max else first
         start: dict[str, Any] = {"date": first.isoformat()}
-        end: dict[str, Any] = {"date": max(after, first + timedelta(days=1)).isoformat()}
+        end: dict[str, Any] = {"date": max(after, next_day).isoformat()}
     else:
-        start = {"dateTime": event.start_at.astimezone(zone).isoformat(), "timeZone": zone.key}
-        end = {"dateTime": event.end_at.astimezone(zone).isoformat(), "timeZone": zone.key}
+        start = {"dateTime": _local(event.start_at, zone).isoformat(), "timeZone": zone.key}
+        end = {"dateTime": _local(event.end_at, zone).isoformat(), "timeZone": zone.key}
     private = {PRIVATE_EVENT_ID: event.id}
     if event.client_id:
         private[PRIVATE_CLIENT_ID] = event.client_id

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session, select
 
 from db.models import CalendarEvent, Client, Integration, IntegrationCredential, SyncState
-from integrations import sessions
+from integrations import schedule, sessions
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
+from integrations.google_calendar.events import google_body
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 
@@ -310,3 +312,57 @@ def test_reading_dates_near_year_9999_is_refused_clearly_and_an_event_there_stil
         session=session,
     )
     assert seen.title == "Forever" and seen.end.year == 9999
+
+
+# --- Near year 9999: a clear refusal or a sensible answer, never OverflowError ---------------
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda: schedule.day_span(date(9999, 12, 30), date(9999, 12, 31), "America/New_York"),
+        lambda: schedule.day_span(date(1, 1, 1), date(1, 1, 2), "Asia/Jerusalem"),
+        lambda: schedule.week_containing(date(9999, 12, 31)),
+        lambda: schedule.week_containing(date(1, 1, 1)),
+        lambda: schedule.month_containing(date(9999, 12, 31)),
+    ],
+)
+def test_reading_a_range_near_the_ends_of_the_calendar_is_refused_by_name(
+    read: Callable[[], object],
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        read()
+    assert raised.value.reason == "out_of_range"
+    assert raised.value.field in ("start", "end")
+
+
+def test_the_weeks_and_months_at_the_edges_of_the_booking_range_still_read() -> None:
+    assert schedule.week_containing(sessions.FIRST_DAY)[0] == date(1999, 12, 26)
+    assert schedule.month_containing(sessions.LAST_DAY) == (date(2099, 12, 1), date(2099, 12, 31))
+    start, end = schedule.day_span(date(2099, 12, 27), date(2100, 1, 2), "America/New_York")
+    assert (start.year, end.year) == (2099, 2100)
+
+
+def test_google_gets_an_all_day_event_on_the_last_day_there_is_without_a_crash() -> None:
+    """Google's exclusive end date of 9999-12-31 would be a day that does not exist."""
+    event = CalendarEvent(
+        trainer_id="t",
+        title="Forever",
+        all_day=True,
+        timezone="Asia/Jerusalem",
+        start_at=datetime(9999, 12, 30, 22, tzinfo=UTC),
+        end_at=datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+    )
+    body = google_body(event)
+    assert body["start"] == {"date": "9999-12-31"}
+    assert body["end"]["date"] == "9999-12-31"
+    timed = CalendarEvent(
+        trainer_id="t",
+        title="Late",
+        timezone="Asia/Jerusalem",
+        start_at=datetime(9999, 12, 31, 21, tzinfo=UTC),
+        end_at=datetime(9999, 12, 31, 23, tzinfo=UTC),
+    )
+    body = google_body(timed)
+    assert body["start"]["dateTime"].startswith("9999-12-31T23:00")
+    assert body["end"]["dateTime"].startswith("9999-12-31T23:59")

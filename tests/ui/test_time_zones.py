@@ -146,3 +146,19 @@ def test_a_zone_this_machine_does_not_know_falls_back_to_the_default(
     at.switch_page("pages/google_connection.py").run()
     assert not at.exception
     assert "**Access token valid until:** 01/07/2026 15:00" in _markdown(at)
+
+
+def test_a_time_at_the_end_of_year_9999_is_shown_not_a_crash(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """Jerusalem is ahead of UTC: 23:30 UTC on 31/12/9999 has no local day after it to fall on."""
+    _connect(demo_store, EMAILS["trainer"])
+    with Session(get_engine(demo_store)) as session:
+        for credential in session.exec(select(IntegrationCredential)):
+            credential.token_expires_at = datetime(9999, 12, 31, 23, 30, tzinfo=UTC)
+            session.add(credential)
+        session.commit()
+    at = app_as(EMAILS["trainer"]).run()
+    at.switch_page("pages/google_connection.py").run()
+    assert not at.exception, at.exception
+    assert "**Access token valid until:** 31/12/9999 23:59" in _markdown(at)
