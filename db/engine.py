@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -26,11 +27,34 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def private_directory(path: Path) -> None:
+    """Create a missing directory that only this user can enter (DATA_DIR holds the store, the
+    queue and generated demo secrets); an existing one is the operator's and left as it is."""
+    if not path.exists():
+        path.mkdir(parents=True, mode=0o700, exist_ok=True)
+        path.chmod(0o700)  # mkdir's mode is masked by the umask
+
+
+def private_sqlite_file(path: Path) -> None:
+    """Create a SQLite file (and a missing directory) that only this user can read: the store
+    holds names, phone numbers and encrypted tokens, the queue holds task arguments. SQLite
+    gives its -wal and -shm files the main file's mode."""
+    private_directory(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    try:
+        for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)  # left readable by an older version or a looser umask
+    except PermissionError:  # someone else's file: not ours to change
+        pass
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = sa.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            private_sqlite_file(Path(database))
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         )

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from db.engine import private_directory
 from integrations.config import DEMO_COOKIE_SECRET_FILE, Settings
 from integrations.demo import DEMO_PEOPLE
 
@@ -29,7 +30,7 @@ def _demo_secret(path: Path) -> str:
 
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     value = secrets.token_urlsafe(32)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -58,7 +59,7 @@ def auth_secrets(settings: Settings) -> dict[str, str]:
 def write_streamlit_secrets(settings: Settings) -> Path:
     """Write the secrets file only the owner can read; Streamlit reads it at start."""
     path = settings.DATA_DIR / "streamlit_secrets.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     lines = ["[auth]"]
     lines += [f"{key} = {json.dumps(value)}" for key, value in auth_secrets(settings).items()]
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -88,6 +89,10 @@ def web_command(settings: Settings) -> list[str]:
         "false",
         "--client.toolbarMode",
         "minimal",
+        # A traceback tells a visitor our code and paths; users see only that something failed,
+        # the traceback stays in the server's log.
+        "--client.showErrorDetails",
+        "none",
         "--secrets.files",
         str(secrets_file),
     ]

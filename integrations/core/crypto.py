@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+from db.engine import private_directory
 from integrations.config import DEMO_KEY_FILE, AppEnv, Settings
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _demo_key(data_dir: Path) -> str:
     path = data_dir / DEMO_KEY_FILE
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     key = generate_key()
     # O_EXCL: when two processes start at once, one writes and the other reads the winner's key.
     try:

@@ -6,6 +6,7 @@ from typing import Any
 
 from huey import RedisHuey, SqliteHuey
 
+from db.engine import private_sqlite_file
 from integrations.config import Settings
 
 QUEUE_NAME = "newym"
@@ -15,7 +16,7 @@ def make_huey(settings: Settings, *, immediate: bool = False) -> Any:
     """A Huey instance for these settings; `immediate` runs tasks in-process (tests only)."""
     if settings.REDIS_URL:
         return RedisHuey(QUEUE_NAME, url=settings.REDIS_URL, immediate=immediate, utc=True)
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    private_sqlite_file(settings.DATA_DIR / "queue.db")
     return SqliteHuey(
         QUEUE_NAME,
         filename=str(settings.DATA_DIR / "queue.db"),
