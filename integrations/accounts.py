@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,22 @@ def normalise_email(email: str) -> str:
     if not _EMAIL.match(cleaned) or len(cleaned) > 320:
         raise InvalidInput(f"'{email.strip()}' is not an email address", field="email")
     return cleaned
+
+
+#: A first character a spreadsheet would run as a formula when the address is exported.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def invitable_email(email: str) -> str:
+    """The address to invite, refused when it holds a control character (a NUL would also be
+    refused by PostgreSQL) or starts like a spreadsheet formula (it ends up in exports)."""
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in email.strip()):
+        raise InvalidInput("the address holds a control character", field="email", reason="control")
+    if email.strip().startswith(_FORMULA_START):
+        raise InvalidInput(
+            "the address starts like a spreadsheet formula", field="email", reason="formula"
+        )
+    return normalise_email(email)
 
 
 def parse_role(role: str | Role) -> Role:
@@ -94,7 +111,7 @@ def add_user(
     invited_by: Actor | None = None,
 ) -> User:
     """Create a user; a trainer user gets (or is linked to) the trainer record of that email."""
-    address = normalise_email(email)
+    address = invitable_email(email)
     chosen_role = parse_role(role)
     name = name.strip()
     if len(name) > 200:

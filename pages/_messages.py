@@ -156,6 +156,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "הכתובת הזו כבר הוזמנה: אפשר למצוא אותה ברשימה למטה כדי לשנות תפקיד או להפעיל "
         "מחדש את הגישה.",
     },
+    "users.invalid.email.control": {
+        "en": "The address holds an invisible control character (often pasted along with it): "
+        "type it again.",
+        "he": "הכתובת מכילה תו בקרה בלתי נראה (שהודבק יחד איתה, לרוב): הקלידו אותה מחדש.",
+    },
+    "users.invalid.email.formula": {
+        "en": "An email address cannot start with = + - or @: check the address and try again.",
+        "he": "כתובת דוא״ל אינה יכולה להתחיל ב-= + - או @: בדקו את הכתובת ונסו שוב.",
+    },
     "users.invalid.name": {
         "en": "The name is too long (200 characters at most).",
         "he": "השם ארוך מדי (עד 200 תווים).",

@@ -9,6 +9,7 @@ from db.models import IntegrationLog, Role, Trainer
 from integrations import accounts
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput
+from pages._messages import MESSAGES
 
 
 def test_an_invited_email_logs_in_whatever_its_case(
@@ -124,3 +125,26 @@ def test_a_trainer_reads_times_in_their_own_zone_and_others_in_the_default(
     session.add(trainer)
     session.commit()
     assert accounts.trainer_timezone(people["trainer"], session=session) is None
+
+
+@pytest.mark.parametrize(
+    ("email", "reason"),
+    [
+        ("noa\x00@example.com", "control"),
+        ("noa@exa\x07mple.com", "control"),
+        ("=HYPERLINK(a@b.co)", "formula"),
+        ("+972@example.com", "formula"),
+        ("-noa@example.com", "formula"),
+        ("@noa@example.com", "formula"),
+    ],
+)
+def test_an_invited_address_with_a_nul_or_a_formula_is_refused_and_no_one_is_invited(
+    session: Session, people: dict[str, Actor], email: str, reason: str
+) -> None:
+    """The users page shows users.invalid.email.<reason> beside the address, in both languages."""
+    before = len(accounts.list_users(people["manager"], session=session))
+    with pytest.raises(InvalidInput) as raised:
+        accounts.invite_user(people["manager"], email, "staff", session=session)
+    assert (raised.value.field, raised.value.reason) == ("email", reason)
+    assert len(accounts.list_users(people["manager"], session=session)) == before
+    assert set(MESSAGES[f"users.invalid.email.{reason}"]) == {"en", "he"}
