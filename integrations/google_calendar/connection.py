@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import requests
+import sqlalchemy as sa
 from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import Request
 from google.oauth2 import id_token as google_id_token
@@ -28,6 +29,7 @@ from sqlmodel import Session, col, delete, select
 
 from db.models import (
     CalendarEvent,
+    CalendarSyncState,
     ConnectionStatus,
     EventOrigin,
     GoogleCalendarSyncSettings,
@@ -35,12 +37,14 @@ from db.models import (
     IntegrationCredential,
     LogLevel,
     OAuthState,
+    SyncState,
+    WebhookChannel,
     utcnow,
 )
 from integrations.config import Settings
 from integrations.core import audit
 from integrations.core.access import Actor, Capability
-from integrations.core.crypto import TokenCipher
+from integrations.core.crypto import DecryptionError, TokenCipher
 from integrations.core.errors import IntegrationError
 from integrations.google_calendar import channels
 from integrations.google_calendar.client import (
@@ -276,6 +280,7 @@ def handle_google_oauth_callback(
         token,
         calendars,
         session=session,
+        settings=settings,
         cipher=cipher,
         expires_at=credentials.expiry,
     )
@@ -289,6 +294,7 @@ def _store_connection(
     calendars: list[CalendarInfo],
     *,
     session: Session,
+    settings: Settings,
     cipher: TokenCipher,
     expires_at: Any,
 ) -> ConnectedAccount:
@@ -305,10 +311,17 @@ def _store_connection(
         credential = IntegrationCredential(
             trainer_id=trainer_id, integration=Integration.GOOGLE_CALENDAR
         )
+    previous_account = credential.account_email
+    account_changed = reconnected and previous_account not in (None, account_email)
+    if account_changed:
+        # Before the new tokens replace the old: the old account's channels are stopped with them.
+        _forget_previous_account(credential, calendars, settings, cipher, session=session)
     refresh_token = token.get("refresh_token")
     credential.access_token_encrypted = cipher.encrypt(str(token["access_token"]))
     if refresh_token:  # Google may omit it on a re-consent; keep the one we have
         credential.refresh_token_encrypted = cipher.encrypt(str(refresh_token))
+    elif account_changed:  # the one we have belongs to the other account
+        credential.refresh_token_encrypted = None
     credential.token_expires_at = expires_at.replace(tzinfo=UTC) if expires_at else None
     credential.scopes = sorted(_granted(token))
     credential.account_email = account_email
@@ -329,16 +342,79 @@ def _store_connection(
     audit.record(
         session,
         "google_reconnected" if reconnected else "google_connected",
-        f"Google account {account_email} connected",
+        f"Google account {account_email} connected"
+        + (f" in place of {previous_account}" if account_changed else ""),
         trainer_id=trainer_id,
         integration=Integration.GOOGLE_CALENDAR,
         actor_user_id=actor.user_id,
-        details={"calendars": len(calendars)},
+        details={"calendars": len(calendars), "account_changed": account_changed},
     )
     session.commit()
     return ConnectedAccount(
         account_email=account_email, calendars=calendars, reconnected=reconnected
     )
+
+
+def _forget_previous_account(
+    credential: IntegrationCredential,
+    calendars: list[CalendarInfo],
+    settings: Settings,
+    cipher: TokenCipher,
+    *,
+    session: Session,
+) -> None:
+    """Another Google account replaces this one: nothing of the old may be used on the new
+    (its calendar ids, sync tokens and event ids answer 404 there, or hit an unrelated event).
+
+    Calendar choices go back to the new primary calendar; sync tokens and channels go (stopped at
+    Google while the old token works); events that came from the old account leave the trainer's
+    view; CRM sessions stay, unlinked, and reach the new account as on a first sync.
+    """
+    trainer_id = credential.trainer_id
+    _stop_channels(credential, settings, cipher, session=session)
+    session.exec(delete(WebhookChannel).where(col(WebhookChannel.trainer_id) == trainer_id))
+    session.exec(delete(CalendarSyncState).where(col(CalendarSyncState.trainer_id) == trainer_id))
+    sync_settings = session.get(GoogleCalendarSyncSettings, trainer_id)
+    if sync_settings is not None:
+        primary = next((c for c in calendars if c.primary), None)
+        sync_settings.default_calendar_id = primary.id if primary else "primary"
+        sync_settings.import_calendar_ids = []
+        sync_settings.updated_at = utcnow()
+        session.add(sync_settings)
+    removed = 0
+    linked = session.exec(
+        select(CalendarEvent).where(
+            CalendarEvent.trainer_id == trainer_id,
+            sa.or_(
+                col(CalendarEvent.google_event_id).is_not(None),
+                col(CalendarEvent.google_calendar_id).is_not(None),
+                col(CalendarEvent.origin) == EventOrigin.GOOGLE,
+            ),
+        )
+    ).all()
+    for event in linked:
+        if event.origin is EventOrigin.GOOGLE:
+            session.delete(event)
+            removed += 1
+            continue
+        event.google_event_id = None
+        event.google_calendar_id = None
+        event.google_etag = None
+        event.google_updated_at = None
+        # Unlinked and local only: the next sync pushes it to the new account (within the
+        # first-sync horizon); a session deleted here has nothing left to tell Google.
+        event.sync_state = SyncState.LOCAL_ONLY if event.deleted_at is None else SyncState.SYNCED
+        session.add(event)
+    audit.record(
+        session,
+        "google_account_changed",
+        f"Google account {credential.account_email} replaced: its calendar choices, sync tokens "
+        f"and channels were reset and {removed} of its events removed",
+        trainer_id=trainer_id,
+        integration=Integration.GOOGLE_CALENDAR,
+        details={"events_removed": removed},
+    )
+    session.flush()
 
 
 def disconnect_google(
@@ -398,7 +474,16 @@ def _stop_channels(
     live = channels.active_channels(session, credential.trainer_id)
     if not live:
         return
-    service = calendar_service(credentials_for(credential, settings, cipher), settings)
+    try:
+        credentials = credentials_for(credential, settings, cipher)
+    except DecryptionError:
+        # The token cannot be read: Google cannot be asked; the channels expire there alone.
+        for channel in live:
+            channel.stopped_at = utcnow()
+            session.add(channel)
+        session.commit()
+        return
+    service = calendar_service(credentials, settings)
     try:
         for channel in live:
             channels.stop_channel(

@@ -254,3 +254,50 @@ def test_reconnecting_keeps_the_trainers_settings(
     assert (settings.sync_frequency.value, settings.sync_direction.value) == ("hourly", "to_google")
     session.refresh(credential)
     assert credential.status is ConnectionStatus.CONNECTED
+
+
+def test_reconnecting_with_another_google_account_syncs_with_that_account_not_the_old_one(
+    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
+) -> None:
+    """Calendar choices, sync tokens, channels and links of account A would 404 in account B."""
+    from db.models import CalendarSyncState, RunOutcome, WebhookChannel
+    from tests.integrations.google_calendar.test_sync import NEXT_WEEK, Trainer, timed
+
+    dana = people["trainer"]
+    first, second = account("a"), account("b")
+    google_world.connect(dana, first, session=session)
+    in_a = Trainer(google_world, session, dana, first)
+    in_a.in_google(timed(NEXT_WEEK, summary="Dentist (account A)"))
+    crm = in_a.book("Personal training – Ron", NEXT_WEEK + timedelta(hours=3))
+    assert in_a.sync().outcome is RunOutcome.SUCCESS
+    [old_channel] = session.exec(select(WebhookChannel)).all()
+
+    reconnected = google_world.connect(dana, second, session=session)
+    assert reconnected.reconnected and reconnected.account_email == second
+    in_b = Trainer(google_world, session, dana, second)
+    in_b.in_google(timed(NEXT_WEEK + timedelta(hours=6), summary="Yoga (account B)"))
+    run = in_b.sync()
+    assert run.outcome is RunOutcome.SUCCESS, run.error
+    assert sorted(e.title for e in in_b.local()) == ["Personal training – Ron", "Yoga (account B)"]
+    assert sorted(e["summary"] for e in in_b.google()) == [
+        "Personal training – Ron",
+        "Yoga (account B)",
+    ]
+    pushed = next(e for e in in_b.local() if e.id == crm.id)
+    assert pushed.google_calendar_id == second and pushed.google_event_id == crm.id
+    # Account A's calendar is left as it was, and no longer pushes to us.
+    assert sorted(e["summary"] for e in in_a.google()) == [
+        "Dentist (account A)",
+        "Personal training – Ron",
+    ]
+    channels_at_google = google_world.control(
+        "GET", "/_emulator/push/channels", params={"email": first}
+    ).json()["channels"]
+    assert [c["stopped"] for c in channels_at_google if c["id"] == old_channel.channel_id] == [True]
+    settings = session.get(GoogleCalendarSyncSettings, dana.trainer_id)
+    assert settings is not None and settings.default_calendar_id == second
+    session.expire_all()
+    assert {s.calendar_id for s in session.exec(select(CalendarSyncState)).all()} == {second}
+    assert {c.calendar_id for c in session.exec(select(WebhookChannel)).all()} == {second}
+    again = in_b.sync()
+    assert again.outcome is RunOutcome.SUCCESS, again.error
