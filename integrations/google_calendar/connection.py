@@ -499,9 +499,17 @@ def _revoke(credential: IntegrationCredential, settings: Settings, cipher: Token
     if not encrypted or not settings.GOOGLE_REVOKE_URI:
         return
     try:
+        token = cipher.decrypt(encrypted)
+    except DecryptionError:
+        log.warning(
+            "the Google grant cannot be revoked: its token cannot be read with the configured keys",
+            extra={"event": "google_revoke_failed", "trainer_id": credential.trainer_id},
+        )
+        return
+    try:
         response = httpx.post(
             settings.GOOGLE_REVOKE_URI,
-            data={"token": cipher.decrypt(encrypted)},
+            data={"token": token},
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             timeout=10,
         )

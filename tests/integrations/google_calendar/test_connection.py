@@ -301,3 +301,32 @@ def test_reconnecting_with_another_google_account_syncs_with_that_account_not_th
     assert {c.calendar_id for c in session.exec(select(WebhookChannel)).all()} == {second}
     again = in_b.sync()
     assert again.outcome is RunOutcome.SUCCESS, again.error
+
+
+def test_a_trainer_whose_token_no_key_can_read_can_still_disconnect(
+    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
+) -> None:
+    from db.models import WebhookChannel
+    from integrations.core.crypto import TokenCipher, generate_key
+    from tests.integrations.google_calendar.test_sync import Trainer
+
+    dana = people["trainer"]
+    email = account()
+    google_world.connect(dana, email, session=session)
+    Trainer(google_world, session, dana, email).sync()  # opens a push channel
+    credential = session.exec(select(IntegrationCredential)).one()
+    foreign = TokenCipher([generate_key()])
+    credential.access_token_encrypted = foreign.encrypt("ya29.lost")
+    credential.refresh_token_encrypted = foreign.encrypt("1//lost")
+    session.add(credential)
+    session.commit()
+    connection.disconnect_google(
+        dana,
+        dana.trainer_id or "",
+        keep_events=False,
+        session=session,
+        settings=google_world.settings,
+        cipher=google_world.cipher,
+    )
+    assert session.exec(select(IntegrationCredential)).all() == []
+    assert all(c.stopped_at is not None for c in session.exec(select(WebhookChannel)).all())
