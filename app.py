@@ -17,11 +17,13 @@ from integrations.core.logging import configure_logging
 from integrations.core.notifications import unread_count
 from integrations.runtime import session as open_session
 from pages._messages import LANGUAGES
+from pages._plain import plain
 from pages._shell import ACTOR_KEY, LANG_KEY, LOCALE_LOADED_KEY, apply_direction, t
 
 st.set_page_config(page_title="NEWYM Integrations", page_icon="🔗", layout="wide")
 
 DEACTIVATED_KEY = "shell_login_deactivated"
+REFUSAL_KEY = "shell_login_refusal"
 
 
 @st.cache_resource
@@ -107,13 +109,19 @@ def login_screen() -> None:
 
 
 def not_invited_screen() -> None:
-    email = str(st.user.get("email") or "?")
+    email = plain(str(st.user.get("email") or "?"))
+    refusal: accounts.LoginRefusal | None = st.session_state.get(REFUSAL_KEY)
     if st.session_state.get(DEACTIVATED_KEY):
         st.title(t("deactivated.heading"))
         st.warning(t("deactivated.body", email=email))
     else:
         st.title(t("not_invited.heading"))
-        st.warning(t("not_invited.body", email=email))
+        bodies = {
+            accounts.LoginRefusal.OTHER_IDENTITY: "login.other_identity.body",
+            accounts.LoginRefusal.UNVERIFIED: "login.unverified.body",
+        }
+        body = bodies.get(refusal, "not_invited.body") if refusal else "not_invited.body"
+        st.warning(t(body, email=email))
     if st.button(t("shell.logout"), key="not_invited_logout"):
         st.logout()
 
@@ -137,16 +145,18 @@ def main() -> None:
         st.navigation([st.Page(login_screen, title=t("login.button"), url_path="login")]).run()
         return
 
-    # An address the provider has not verified proves nothing about who is logging in.
-    verified = st.user.get("email_verified") is not False
-    email = str(st.user.get("email") or "") if verified else ""
+    # The ID token's claims: a verified address, and the provider's issuer and subject, which
+    # the first login binds to the user (`accounts.log_in`).
+    claims = {name: st.user.get(name) for name in ("email", "email_verified", "iss", "sub")}
     with open_session() as session:
-        actor = accounts.resolve_login(email, session=session)
+        login = accounts.log_in(claims, session=session)
+        actor = login.actor
         unread = unread_count(actor, session=session) if actor else 0
-        deactivated = actor is None and accounts.is_deactivated(email, session=session)
+        deactivated = login.refusal is accounts.LoginRefusal.DEACTIVATED
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)
         st.session_state[DEACTIVATED_KEY] = deactivated
+        st.session_state[REFUSAL_KEY] = login.refusal
         show_demo_banner(banner, settings.demo_mode)
         language_switch()
         apply_direction()
@@ -160,8 +170,10 @@ def main() -> None:
     show_demo_banner(banner, settings.demo_mode)
 
     with st.sidebar:
+        # Names are typed by managers and people: shown as typed, never read as Markdown.
         st.markdown(
-            f"**{actor.name or actor.email}**  \n{actor.email}  \n{t('role.' + actor.role)}"
+            f"**{plain(actor.name or actor.email)}**  \n{plain(actor.email)}  \n"
+            f"{t('role.' + actor.role)}"
         )
         st.caption(t("shell.unread", count=unread) if unread else t("shell.no_unread"))
         if st.button(t("shell.logout"), key="shell_logout"):

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, func, select
 
-from db.models import Role, Trainer, User, utcnow
+from db.models import LogLevel, Role, Trainer, User, utcnow
 from integrations.core import audit
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_TIMEZONE = "Asia/Jerusalem"
@@ -74,8 +79,90 @@ def actor_for(user: User) -> Actor:
     )
 
 
+class LoginRefusal(StrEnum):
+    """Why a person the login provider vouched for is not let in."""
+
+    UNVERIFIED = "unverified"  # the provider did not say the address is verified
+    NOT_INVITED = "not_invited"
+    DEACTIVATED = "deactivated"
+    OTHER_IDENTITY = "other_identity"  # the address is bound to another account at the provider
+
+
+@dataclass(frozen=True, slots=True)
+class LoginResult:
+    actor: Actor | None
+    refusal: LoginRefusal | None = None
+
+
+def _claim(claims: Mapping[str, object], name: str) -> str:
+    value = claims.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def log_in(claims: Mapping[str, object], *, session: Session) -> LoginResult:
+    """Who is logging in, from the ID token's claims. The address must be verified by the
+    provider (a missing `email_verified` proves nothing), and the first login binds the user to
+    the provider's issuer and subject: later, only that account at that provider is this user,
+    even if someone else comes to hold the same address (a recycled mailbox, another provider)."""
+    verified = claims.get("email_verified")
+    issuer, subject = _claim(claims, "iss"), _claim(claims, "sub")
+    email = _claim(claims, "email")
+    if verified not in (True, "true") or not issuer or not subject:
+        log.warning("login refused: the provider did not verify the address", extra=_login_extra())
+        return LoginResult(None, LoginRefusal.UNVERIFIED)
+    try:
+        address = normalise_email(email)
+    except InvalidInput:
+        return LoginResult(None, LoginRefusal.NOT_INVITED)
+    user = session.exec(select(User).where(User.email == address)).first()
+    if user is None:
+        return LoginResult(None, LoginRefusal.NOT_INVITED)
+    if not user.is_active:
+        return LoginResult(None, LoginRefusal.DEACTIVATED)
+    if user.auth_subject is None:
+        holder = session.exec(
+            select(User.id).where(User.auth_issuer == issuer, User.auth_subject == subject)
+        ).first()
+        if holder is not None and holder != user.id:
+            return _other_identity(user, issuer, session=session)
+        user.auth_issuer, user.auth_subject = issuer, subject
+        audit.record(
+            session,
+            "login_identity_bound",
+            f"{address} is bound to their account at {issuer}",
+            actor_user_id=user.id,
+            details={"user_id": user.id, "issuer": issuer},
+        )
+    elif (user.auth_issuer, user.auth_subject) != (issuer, subject):
+        return _other_identity(user, issuer, session=session)
+    if user.last_login_at is None or (utcnow() - user.last_login_at).total_seconds() > 300:
+        user.last_login_at = utcnow()
+    session.add(user)
+    session.commit()
+    return LoginResult(actor_for(user))
+
+
+def _login_extra() -> dict[str, str]:
+    return {"event": "login_refused"}
+
+
+def _other_identity(user: User, issuer: str, *, session: Session) -> LoginResult:
+    audit.record(
+        session,
+        "login_identity_mismatch",
+        f"a login as {user.email} came from another account (at {issuer}) than the one this "
+        "user is bound to; refused",
+        level=LogLevel.WARNING,
+        details={"user_id": user.id, "issuer": issuer},
+    )
+    session.commit()
+    return LoginResult(None, LoginRefusal.OTHER_IDENTITY)
+
+
 def resolve_login(email: str, *, session: Session) -> Actor | None:
-    """The actor for a logged-in email, or None when it was never invited or is deactivated."""
+    """The actor for an invited, active email, for callers that already know who the person is
+    (the command line, tests, benchmarks). The login gate uses `log_in`, which also checks the
+    provider's verification and identity binding."""
     try:
         address = normalise_email(email)
     except InvalidInput:

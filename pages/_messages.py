@@ -45,6 +45,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "הכתובת {email} אינה ברשימת המורשים להשתמש במערכת, או שהגישה שלה הושבתה. "
         "בקשו ממנהל/ת להזמין את הכתובת הזו, ואז התחברו שוב.",
     },
+    "login.other_identity.body": {
+        "en": "{email} is already linked to another account at the login provider, not to the "
+        "one you logged in with. Log out and log in with the account you used before, or ask "
+        "your manager for help.",
+        "he": "הכתובת {email} כבר מקושרת לחשבון אחר אצל ספק ההתחברות, לא לחשבון שבו התחברתם. "
+        "התנתקו והתחברו עם החשבון שבו השתמשתם קודם, או פנו למנהל/ת לעזרה.",
+    },
+    "login.unverified.body": {
+        "en": "The login provider did not confirm that {email} is yours, so it cannot be let "
+        "in. Confirm the address with the provider, then log in again.",
+        "he": "ספק ההתחברות לא אישר שהכתובת {email} שייכת לכם, ולכן אי אפשר להיכנס. אשרו את "
+        "הכתובת אצל הספק, ואז התחברו שוב.",
+    },
     "deactivated.heading": {"en": "Your access is turned off", "he": "הגישה שלכם הושבתה"},
     "deactivated.body": {
         "en": "A manager turned off the access of {email} to this console. If you still need "

@@ -148,3 +148,86 @@ def test_an_invited_address_with_a_nul_or_a_formula_is_refused_and_no_one_is_inv
     assert (raised.value.field, raised.value.reason) == ("email", reason)
     assert len(accounts.list_users(people["manager"], session=session)) == before
     assert set(MESSAGES[f"users.invalid.email.{reason}"]) == {"en", "he"}
+
+
+# --- Login: a verified address, bound to the provider's issuer and subject -----------------
+
+GOOGLE = "https://accounts.google.com"
+
+
+def _claims(email: str = "dana@example.com", **changes: object) -> dict[str, object]:
+    return {"email": email, "email_verified": True, "iss": GOOGLE, "sub": "1001", **changes}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"email_verified": None},
+        {"email_verified": False},
+        {"email_verified": "false"},
+        {"email_verified": "yes"},
+        {"iss": None},
+        {"sub": ""},
+    ],
+    ids=["missing", "false", "false_string", "odd_value", "no_issuer", "no_subject"],
+)
+def test_an_address_the_provider_did_not_verify_does_not_log_in(
+    session: Session, people: dict[str, Actor], changes: dict[str, object]
+) -> None:
+    claims = {key: value for key, value in _claims(**changes).items() if value is not None}
+    result = accounts.log_in(claims, session=session)
+    assert result.actor is None and result.refusal is accounts.LoginRefusal.UNVERIFIED
+
+
+def test_the_first_login_binds_the_user_to_the_providers_account(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    first = accounts.log_in(_claims(email="Dana@Example.com"), session=session)
+    assert first.actor is not None and first.actor.trainer_id == people["trainer"].trainer_id
+    again = accounts.log_in(_claims(), session=session)
+    assert again.actor is not None and again.actor.user_id == first.actor.user_id
+    bound = session.exec(
+        select(IntegrationLog).where(IntegrationLog.event == "login_identity_bound")
+    ).all()
+    assert len(bound) == 1
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"sub": "2002"}, {"iss": "https://login.example.net"}],
+    ids=["another_subject", "another_issuer"],
+)
+def test_someone_else_holding_the_same_address_later_is_refused_and_logged(
+    session: Session, people: dict[str, Actor], other: dict[str, object]
+) -> None:
+    """A recycled mailbox or an account at another provider claiming the address is not Dana."""
+    assert accounts.log_in(_claims(), session=session).actor is not None
+    refused = accounts.log_in(_claims(**other), session=session)
+    assert refused.actor is None and refused.refusal is accounts.LoginRefusal.OTHER_IDENTITY
+    line = session.exec(
+        select(IntegrationLog).where(IntegrationLog.event == "login_identity_mismatch")
+    ).one()
+    assert "dana@example.com" in line.message
+    assert "2002" not in line.message and "1001" not in line.message
+    assert accounts.log_in(_claims(), session=session).actor is not None  # Dana still can
+
+
+def test_a_provider_account_bound_to_one_user_cannot_take_over_another(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    assert accounts.log_in(_claims(), session=session).actor is not None
+    staff_email = people["staff"].email
+    taken = accounts.log_in(_claims(email=staff_email), session=session)
+    assert taken.actor is None and taken.refusal is accounts.LoginRefusal.OTHER_IDENTITY
+    own = accounts.log_in(_claims(email=staff_email, sub="3003"), session=session)
+    assert own.actor is not None and own.actor.email == staff_email
+
+
+def test_login_refusals_tell_never_invited_from_turned_off(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    stranger = accounts.log_in(_claims(email="stranger@example.com"), session=session)
+    assert stranger.refusal is accounts.LoginRefusal.NOT_INVITED
+    accounts.set_user_active(people["manager"], people["staff"].user_id, False, session=session)
+    off = accounts.log_in(_claims(email=people["staff"].email), session=session)
+    assert off.refusal is accounts.LoginRefusal.DEACTIVATED

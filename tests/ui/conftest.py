@@ -17,6 +17,24 @@ from tests.conftest import _empty_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
+#: The login provider of the AppTest runs (the demo emulator's issuer).
+ISSUER = "http://localhost:8765"
+
+
+def logged_in(email: str, **claims: object) -> dict[str, object]:
+    """`st.user` as Streamlit fills it from the provider's ID token: a verified address, the
+    provider's issuer and this person's subject there."""
+    return {
+        "is_logged_in": True,
+        "email": email,
+        "name": email.split("@")[0],
+        "email_verified": True,
+        "iss": ISSUER,
+        "sub": f"sub-{email}",
+        **claims,
+    }
+
+
 EMAILS = {
     "manager": "manager@demo.newym.co.il",
     "staff": "staff@demo.newym.co.il",
@@ -41,15 +59,7 @@ def app_as(demo_store: str) -> Callable[..., AppTest]:
 
     def make(email: str | None, lang: str = "en") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=30)
-        at.user = (
-            {"is_logged_in": False}
-            if email is None
-            else {
-                "is_logged_in": True,
-                "email": email,
-                "name": email.split("@")[0],
-            }
-        )
+        at.user = {"is_logged_in": False} if email is None else logged_in(email)
         at.session_state["shell_lang"] = lang
         at.session_state["shell_locale_loaded"] = True
         return at

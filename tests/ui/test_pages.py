@@ -11,7 +11,7 @@ from db.engine import get_engine
 from db.models import Notification, User
 from integrations import accounts
 from integrations.core.notifications import notify
-from tests.ui.conftest import EMAILS
+from tests.ui.conftest import EMAILS, logged_in
 
 
 def _user_id(store: str, email: str) -> str:
@@ -121,7 +121,7 @@ def test_each_person_gets_their_saved_language_at_login(
 ) -> None:
     """Hebrew by default; a person who chose English gets English after the next login."""
     at = AppTest.from_file(app_as(None)._script_path, default_timeout=30)
-    at.user = {"is_logged_in": True, "email": EMAILS["staff"]}
+    at.user = logged_in(EMAILS["staff"])
     at.run()
     assert at.title[0].value == "מאמנים"
     with Session(get_engine(demo_store)) as session:
@@ -130,7 +130,7 @@ def test_each_person_gets_their_saved_language_at_login(
     with Session(get_engine(demo_store)) as session:
         accounts.set_locale(actor, "en", session=session)
     again = AppTest.from_file(app_as(None)._script_path, default_timeout=30)
-    again.user = {"is_logged_in": True, "email": EMAILS["staff"]}
+    again.user = logged_in(EMAILS["staff"])
     again.run()
     assert again.title[0].value == "Trainers"
     assert again.segmented_control(key="shell_lang_choice").value == "en"
