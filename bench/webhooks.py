@@ -199,9 +199,12 @@ def fire(
 def queued_syncs(world: World, trainer_ids: list[str]) -> tuple[Counter[str], int]:
     """Sync tasks waiting in the queue, by trainer; and how many trainers hold a pending mark."""
     # Imported here: the module builds its queue from the settings the moment it is imported.
-    from integrations.worker import SYNC_PENDING_KEY
+    from db.engine import get_engine
+    from integrations.core import lease
+    from integrations.worker import SYNC_PENDING_LEASE
 
     huey = make_huey(world.settings)
+    store = get_engine(world.settings.DATABASE_URL)
     waiting: Counter[str] = Counter()
     for raw in huey.storage.enqueued_items():
         message = huey.serializer.deserialize(raw)
@@ -210,6 +213,6 @@ def queued_syncs(world: World, trainer_ids: list[str]) -> tuple[Counter[str], in
     marked = sum(
         1
         for trainer_id in trainer_ids
-        if huey.storage.has_data_for_key(SYNC_PENDING_KEY.format(trainer_id=trainer_id))
+        if lease.holder(store, SYNC_PENDING_LEASE.format(trainer_id=trainer_id)) is not None
     )
     return waiting, marked

@@ -5,8 +5,8 @@ Run with `python -m integrations api` (uvicorn, factory `integrations.api:create
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -15,11 +15,13 @@ from db.engine import get_engine, session_scope
 from db.models import SyncTrigger
 from integrations.config import Settings, get_settings
 from integrations.core.crypto import cipher_from_settings
-from integrations.core.health import check_store, check_worker
+from integrations.core.health import check_store
 from integrations.core.queue import check_queue, make_huey
 from integrations.google_calendar import channels
 from integrations.google_calendar.channels import WEBHOOK_PATH
 from integrations.worker import WEBHOOK_DEBOUNCE_SECONDS, enqueue_sync
+
+log = logging.getLogger(__name__)
 
 #: Queues one sync of a trainer (trainer id, trigger, delay in seconds); True when queued.
 SyncQueue = Callable[..., bool]
@@ -36,18 +38,24 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
 
     @app.get("/healthz")
     def healthz() -> JSONResponse:
-        """200 when this process reaches the store and the queue; 503 names what it cannot."""
-        store = check_store(engine)
-        queue = check_queue(huey)
-        worker = check_worker(engine) if store["ok"] else {"ok": False}
-        body: dict[str, Any] = {
-            "status": "ok" if store["ok"] and queue["ok"] else "unavailable",
-            "demo_mode": settings.demo_mode,
-            "store": store,
-            "queue": queue,
-            "worker": worker,
-        }
-        return JSONResponse(body, status_code=200 if body["status"] == "ok" else 503)
+        """200 when this process reaches the store and the queue, else 503; nothing more.
+
+        Anyone can call it, so it tells no revision, queue depth, backend or demo mode: the
+        operator gets those from `python -m integrations health`, and this process logs which
+        part failed.
+        """
+        parts = {"store": check_store(engine), "queue": check_queue(huey)}
+        failing = {name: part for name, part in parts.items() if not part["ok"]}
+        if failing:
+            log.warning(
+                "health check failing: %s",
+                ", ".join(
+                    f"{name} ({part.get('error', 'unknown')})" for name, part in failing.items()
+                ),
+                extra={"event": "healthz_unavailable"},
+            )
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"}, status_code=200)
 
     @app.post(WEBHOOK_PATH)
     def google_webhook(request: Request) -> Response:

@@ -1,7 +1,9 @@
 """Queue tasks and periodic schedules, run by `python -m integrations worker` (Huey consumer).
 
-Each worker process may run beside others on the same queue: periodic work takes a queue lock,
-and every handler is idempotent, so two workers ticking at once do no harm.
+Each worker process may run beside others on the same queue: periodic work and each trainer's
+sync take a lease in the store (a lock with an owner and an expiry, renewed while the work runs),
+and every handler is idempotent, so two workers ticking at once do no harm and a worker killed
+mid-job holds nothing for longer than one lease.
 """
 
 from __future__ import annotations
@@ -10,19 +12,21 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from huey import crontab
-from huey.exceptions import TaskLockedException
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from db.models import SyncTrigger, WorkerHeartbeat, utcnow
 from integrations.config import get_settings
+from integrations.core import lease
 from integrations.core.queue import make_huey
 from integrations.google_calendar import jobs
+from integrations.runtime import engine as store_engine
 from integrations.runtime import session as open_session
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,11 @@ huey = make_huey(get_settings())
 #: Functions run on every tick: later integrations register their schedules here.
 TickHandler = Callable[[Session, datetime], None]
 TICK_HANDLERS: list[TickHandler] = []
+
+#: Held while one worker runs the tick handlers; renewed while they run, so a long tick keeps it
+#: and a killed worker's tick lease lapses before the next minute's tick.
+TICK_LEASE = "tick"
+TICK_LEASE_TTL = timedelta(seconds=30)
 
 
 def on_tick(handler: TickHandler) -> TickHandler:
@@ -57,6 +66,17 @@ def record_heartbeat(session: Session, now: datetime) -> None:
     session.commit()
 
 
+def record_handled(session: Session, now: datetime) -> None:
+    """This worker really ran the tick handlers: health tells beating from working by it."""
+    table = WorkerHeartbeat.__table__  # type: ignore[attr-defined]
+    session.execute(
+        sa.update(table)
+        .where(table.c.worker_name == worker_name())
+        .values(last_handled_at=now, handled=table.c.handled + 1)
+    )
+    session.commit()
+
+
 def run_tick_handlers(now: datetime | None = None) -> dict[str, Any]:
     """Each handler in its own session, so that one failure spares the rest."""
     now = now or utcnow()
@@ -73,16 +93,30 @@ def run_tick_handlers(now: datetime | None = None) -> dict[str, Any]:
     return {"at": now.isoformat(), "handlers": len(TICK_HANDLERS), "failed": failed}
 
 
-def run_tick() -> dict[str, Any] | None:
-    """Every worker beats its heart; only one at a time runs the handlers."""
-    now = utcnow()
+def run_tick(now: datetime | None = None) -> dict[str, Any] | None:
+    """Every worker beats its heart; only the holder of the tick lease runs the handlers.
+
+    None when another worker holds a live tick lease; a lease its dead owner left is taken over.
+    """
+    now = now or utcnow()
+    # The lease follows the tick's time (tests set it), moving on with the real clock.
+    offset = now - utcnow()
     with open_session() as session:
         record_heartbeat(session, now)
     try:
-        with huey.lock_task("tick"):
-            return run_tick_handlers(now)
-    except TaskLockedException:
+        with lease.holding(
+            store_engine(),
+            TICK_LEASE,
+            TICK_LEASE_TTL,
+            worker=worker_name(),
+            clock=lambda: utcnow() + offset,
+        ):
+            result = run_tick_handlers(now)
+    except lease.LeaseHeld:
         return None
+    with open_session() as session:
+        record_handled(session, now)
+    return result
 
 
 @huey.task()
@@ -97,29 +131,59 @@ def tick() -> dict[str, Any] | None:
 
 # --- Google Calendar ------------------------------------------------------------------------
 
-SYNC_PENDING_KEY = "google-sync-pending:{trainer_id}"
+#: "A sync is waiting for this trainer": a lease, so that a queued task lost with its queue or
+#: its worker stops blocking "Sync now" after this long rather than for ever.
+SYNC_PENDING_LEASE = "google-sync-pending:{trainer_id}"
+SYNC_PENDING_TTL = timedelta(minutes=5)
+#: Held by the worker running a trainer's sync (see jobs.SYNC_LEASE), renewed while it runs.
+SYNC_LEASE_TTL = timedelta(seconds=30)
+#: A sync that finds its trainer's sync running elsewhere tries again this much later.
+SYNC_BUSY_RETRY_SECONDS = 5
 #: Webhooks for one calendar often come in bursts: wait this long and sync once.
 WEBHOOK_DEBOUNCE_SECONDS = 2
 
 
-def enqueue_sync(trainer_id: str, trigger: SyncTrigger, *, delay: float = 0) -> bool:
-    """Queue a sync unless one is already waiting for this trainer; True when queued."""
-    if not huey.put_if_empty(SYNC_PENDING_KEY.format(trainer_id=trainer_id), trigger.value):
+def enqueue_sync(
+    trainer_id: str, trigger: SyncTrigger, *, delay: float = 0, now: datetime | None = None
+) -> bool:
+    """Queue a sync unless one is already waiting for this trainer; True when queued.
+
+    When the queue refuses the task the waiting mark is given back, so the caller's retry (a
+    webhook answered 503, a second click) is taken, not turned away as a duplicate.
+    """
+    name = SYNC_PENDING_LEASE.format(trainer_id=trainer_id)
+    owner = lease.new_owner(f"queued:{trigger.value}")
+    engine = store_engine()
+    if not lease.acquire(engine, name, owner, SYNC_PENDING_TTL, now=now):
         return False
-    sync_trainer.schedule(args=(trainer_id, trigger.value), delay=delay)
+    try:
+        sync_trainer.schedule(args=(trainer_id, trigger.value), delay=delay)
+    except BaseException:
+        lease.release(engine, name, owner)
+        raise
     return True
 
 
+def sync_waiting(trainer_id: str, *, now: datetime | None = None) -> bool:
+    """Whether a sync of this trainer is queued and not yet started (its mark not lapsed)."""
+    name = SYNC_PENDING_LEASE.format(trainer_id=trainer_id)
+    return lease.holder(store_engine(), name, now=now) is not None
+
+
 @huey.task()
-def sync_trainer(trainer_id: str, trigger: str) -> dict[str, Any] | None:
+def sync_trainer(trainer_id: str, trigger: str) -> dict[str, Any]:
+    """One sync under the trainer's lease; a sync already running elsewhere means try later."""
+    engine = store_engine()
     # Taken off "waiting" first: a change arriving during this run queues the next one.
-    huey.get(SYNC_PENDING_KEY.format(trainer_id=trainer_id))
+    lease.clear(engine, SYNC_PENDING_LEASE.format(trainer_id=trainer_id))
     try:
-        with huey.lock_task(f"google-sync:{trainer_id}"):
+        with lease.holding(
+            engine, jobs.sync_lease_name(trainer_id), SYNC_LEASE_TTL, worker=worker_name()
+        ):
             result = jobs.run_sync(trainer_id, SyncTrigger(trigger))
-    except TaskLockedException:
-        enqueue_sync(trainer_id, SyncTrigger(trigger), delay=5)
-        return None
+    except lease.LeaseHeld:
+        enqueue_sync(trainer_id, SyncTrigger(trigger), delay=SYNC_BUSY_RETRY_SECONDS)
+        return {"outcome": "busy", "retry_in_seconds": SYNC_BUSY_RETRY_SECONDS}
     if result["outcome"] == "failed":
         evaluate_alerts()
     return result
@@ -131,6 +195,12 @@ def refresh_google_token(credential_id: str) -> bool:
     if not refreshed:
         evaluate_alerts()
     return refreshed
+
+
+@on_tick
+def close_interrupted_google_syncs(session: Session, now: datetime) -> None:
+    """Runs whose worker is gone (no live sync lease) are closed, so their trainer syncs again."""
+    jobs.close_interrupted_runs(session, now)
 
 
 @on_tick

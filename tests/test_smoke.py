@@ -26,11 +26,7 @@ def test_run_starts_a_healthy_demo_and_ctrl_c_stops_every_process(tmp_path: Path
             emulator_health = client.get(f"{stack.emulator_url}/_emulator/health")
 
         assert health.status_code == 200, health.text
-        body = health.json()
-        assert body["status"] == "ok"
-        assert body["store"]["ok"] is True
-        assert body["queue"]["ok"] is True
-        assert body["demo_mode"] is True
+        assert health.json() == {"status": "ok"}  # the details are the operator's, not public
         assert web_health.status_code == 200
         assert web_health.text == "ok"
         assert emulator_health.json()["accounts"] == len(DEMO_PEOPLE)

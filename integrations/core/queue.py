@@ -13,15 +13,22 @@ QUEUE_NAME = "newym"
 
 
 def make_huey(settings: Settings, *, immediate: bool = False) -> Any:
-    """A Huey instance for these settings; `immediate` runs tasks in-process (tests only)."""
+    """A Huey instance for these settings; `immediate` runs tasks in-process (tests only).
+
+    Results are not stored: nobody reads a task's return value back from the queue (pages follow
+    the runs in the store), and stored results would pile up unread in Redis or queue.db.
+    """
     if settings.REDIS_URL:
-        return RedisHuey(QUEUE_NAME, url=settings.REDIS_URL, immediate=immediate, utc=True)
+        return RedisHuey(
+            QUEUE_NAME, url=settings.REDIS_URL, immediate=immediate, utc=True, results=False
+        )
     private_sqlite_file(settings.DATA_DIR / "queue.db")
     return SqliteHuey(
         QUEUE_NAME,
         filename=str(settings.DATA_DIR / "queue.db"),
         immediate=immediate,
         utc=True,
+        results=False,
         timeout=10,
     )
 

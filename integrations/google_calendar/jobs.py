@@ -40,6 +40,19 @@ log = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(minutes=10)
 #: A failed run is retried by the schedule after this long (growing with each failure).
 FAILED_RETRY_BASE = timedelta(minutes=5)
+#: The lease a worker holds while it syncs one trainer: runs of one trainer never overlap.
+SYNC_LEASE = "google-sync:{trainer_id}"
+
+
+def sync_lease_name(trainer_id: str) -> str:
+    return SYNC_LEASE.format(trainer_id=trainer_id)
+
+
+def close_interrupted_runs(session: Session, now: datetime) -> list[str]:
+    """Runs still `running` whose trainer's sync lease has lapsed lost their worker (SIGKILL, a
+    lost machine): close them as interrupted, so the schedule and "Sync now" run that trainer
+    again instead of showing a run that never ends."""
+    return sync._close_interrupted_runs(session, None, now=now, unless_leased_as=SYNC_LEASE)
 
 
 def run_sync(trainer_id: str, trigger: SyncTrigger) -> dict[str, Any]:

@@ -309,20 +309,52 @@ def _keep_channels(context: SyncContext, cipher: TokenCipher) -> None:
         context.session.commit()
 
 
-def _close_interrupted_runs(session: Session, trainer_id: str) -> None:
-    """Runs of one trainer never overlap (the worker holds a lock), so a run still marked
-    running when the next starts was killed mid-way: say so instead of leaving it running."""
-    for stale in session.exec(
-        select(SyncRun).where(
-            SyncRun.trainer_id == trainer_id, SyncRun.outcome == RunOutcome.RUNNING
+def _close_interrupted_runs(
+    session: Session,
+    trainer_id: str | None,
+    *,
+    now: datetime | None = None,
+    unless_leased_as: str | None = None,
+) -> list[str]:
+    """Close as interrupted the runs still marked running whose worker is gone; their ids.
+
+    With `trainer_id` alone the caller holds that trainer's sync lease and runs of one trainer
+    never overlap, so every running run of that trainer was killed mid-way. `unless_leased_as`
+    (a lease name with `{trainer_id}` in it) spares the trainers whose lease is still live, as
+    the tick needs. One UPDATE, so a run started under a lease taken meanwhile is never caught.
+    """
+    from db.models import Lease
+
+    now = now or utcnow()
+    statement = sa.update(SyncRun).where(col(SyncRun.outcome) == RunOutcome.RUNNING)
+    if trainer_id is not None:
+        statement = statement.where(col(SyncRun.trainer_id) == trainer_id)
+    if unless_leased_as is not None:
+        before, _, after = unless_leased_as.partition("{trainer_id}")
+        live_lease = sa.exists().where(
+            col(Lease.name) == sa.literal(before) + col(SyncRun.trainer_id) + sa.literal(after),
+            col(Lease.expires_at) > now,
         )
-    ).all():
-        stale.outcome = RunOutcome.FAILED
-        stale.error = "interrupted (the worker stopped mid-run); the next run picked up"
-        stale.error_kind = "interrupted"
-        stale.finished_at = utcnow()
-        session.add(stale)
+        statement = statement.where(~live_lease)
+    closed = session.execute(
+        statement.values(
+            outcome=RunOutcome.FAILED,
+            error="interrupted (the worker stopped mid-run); the next sync resumes from there",
+            error_kind="interrupted",
+            finished_at=now,
+        )
+        .returning(col(SyncRun.id))
+        .execution_options(synchronize_session=False)
+    )
+    run_ids = [str(run_id) for run_id in closed.scalars()]
     session.commit()
+    for run_id in run_ids:
+        log.warning(
+            "sync run %s was interrupted: its worker stopped mid-run",
+            run_id,
+            extra={"event": "sync_interrupted", "sync_run_id": run_id},
+        )
+    return run_ids
 
 
 def _calendars_to_pull(sync_settings: GoogleCalendarSyncSettings) -> list[str]:
