@@ -194,13 +194,24 @@ def validate_session(
 
 
 def create_session(
-    actor: Actor, trainer_id: str, values: dict[str, Any], *, session: Session
+    actor: Actor,
+    trainer_id: str,
+    values: dict[str, Any],
+    *,
+    session: Session,
+    allow_past: bool = True,
+    now: datetime | None = None,
 ) -> CalendarEvent:
+    """Book a session. With `allow_past=False` one that starts before `now` is refused with
+    reason "in_past" (after every other check), so the form can ask before it is booked and
+    sent to Google."""
     actor.require(Capability.MANAGE_TRAINER, trainer_id)
     trainer = session.get(Trainer, trainer_id)
     if trainer is None:
         raise NotFound(f"no trainer {trainer_id}")
     validate_session(trainer_id, values, session=session)
+    if not allow_past and values["start_at"] < (now or utcnow()):
+        raise InvalidInput("the session starts in the past", field="start_at", reason="in_past")
     event = CalendarEvent(
         trainer_id=trainer_id,
         title=str(values["title"]).strip(),

@@ -36,7 +36,19 @@ from integrations.schedule import (
     trainer_choices,
     week_containing,
 )
-from integrations.sessions import EventView, create_session, delete_session, update_session
+from integrations.sessions import (
+    FIRST_DAY,
+    FIRST_READABLE,
+    LAST_DAY,
+    LAST_READABLE,
+    LOCATION_LIMIT,
+    NOTES_LIMIT,
+    TITLE_LIMIT,
+    EventView,
+    create_session,
+    delete_session,
+    update_session,
+)
 from integrations.trainers import ClientView, list_clients
 from pages import _calendar
 from pages._messages import MESSAGES
@@ -63,6 +75,14 @@ ANY = NOBODY = ""
 #: A session just booked or changed, for the next run to bring into view and pick for editing:
 #: the date range and the picker are drawn before the forms, so only the next run can set them.
 SHOW_NEXT = "events_show_next"
+#: What the booking form may hold: any four-digit year reaches the service, which explains the
+#: allowed days in the reader's language. Narrower bounds make the browser refuse the day
+#: itself, with an English tooltip, and block the submit (leaving an older error shown).
+TYPED_FIRST, TYPED_LAST = date(1000, 1, 1), date(9999, 12, 31)
+#: The booking a "this starts in the past" warning was given for: booked as it is when the
+#: same values are submitted again.
+PAST_ASKED = f"{NEW}_past_asked"
+LIMITS = {"title": TITLE_LIMIT, "location": LOCATION_LIMIT, "description": NOTES_LIMIT}
 
 
 # --- Reads that change slowly: cached for a minute -------------------------------------------
@@ -113,13 +133,18 @@ def snap_to_view(today: date) -> None:
 
 def move(step: int, today: date) -> None:
     view, first = st.session_state["events_view"], range_start(today)
-    if view == "week":
-        day = first + timedelta(days=7 * step)
-    elif step > 0:
-        day = first.replace(day=1) + timedelta(days=32)
-    else:
-        day = first.replace(day=1) - timedelta(days=1)
-    st.session_state["events_range"] = period_of(view, day)
+    try:
+        if view == "week":
+            day = first + timedelta(days=7 * step)
+        elif step > 0:
+            day = first.replace(day=1) + timedelta(days=32)
+        else:
+            day = first.replace(day=1) - timedelta(days=1)
+        period = period_of(view, day)
+    except (InvalidInput, OverflowError):
+        return  # at the first or last dates that can be read: stay there
+    if period[0] >= FIRST_READABLE and period[1] <= LAST_READABLE:
+        st.session_state["events_range"] = period
 
 
 def go_today(today: date) -> None:
@@ -161,7 +186,18 @@ def plain(text: str) -> str:
 
 
 def invalid_message(error: InvalidInput, values: dict[str, Any]) -> str:
+    """The catalogue's line for the field and reason (`events.invalid.<field>.<reason>`), else
+    for the field; with the limit and what was typed, so the person knows how much to cut."""
     field = error.field
+    exact = f"events.invalid.{field}.{error.reason}"
+    if error.reason and exact in MESSAGES:
+        return t(
+            exact,
+            limit=LIMITS.get(str(field), 0),
+            length=len(str(values.get(str(field)) or "").strip()),
+            first=f"{FIRST_DAY:%d/%m/%Y}",
+            last=f"{LAST_DAY:%d/%m/%Y}",
+        )
     if field in ("start_at", "end_at") and values.get(field) is None:
         field = f"{field}_missing"
     key = f"events.invalid.{field}"
@@ -190,7 +226,9 @@ def session_form(
     """The fields of a session; each has a slot under it for the error that concerns it."""
     slots: dict[str | None, Any] = {}
     with st.form(f"{prefix}_form", border=False, enter_to_submit=False):
-        st.text_input(t("events.field.title"), max_chars=500, key=f"{prefix}_title")
+        # No max_chars: the browser would cut or drop a longer paste without a word; the
+        # service refuses it by the field and what was typed stays to be shortened.
+        st.text_input(t("events.field.title"), key=f"{prefix}_title")
         slots["title"] = st.empty()
         st.selectbox(
             t("events.field.client"),
@@ -206,7 +244,10 @@ def session_form(
             disabled=whole_days,
             required=True,
             key=f"{prefix}_day",
+            min_value=TYPED_FIRST,
+            max_value=TYPED_LAST,
         )
+        slots["day"] = day_column.empty()
         start_column.time_input(
             t("events.field.start"),
             step=900,
@@ -223,7 +264,7 @@ def session_form(
             key=f"{prefix}_end",
         )
         slots["end_at"] = end_column.empty()
-        st.text_input(t("events.field.location"), max_chars=500, key=f"{prefix}_location")
+        st.text_input(t("events.field.location"), key=f"{prefix}_location")
         slots["location"] = st.empty()
         st.text_area(t("events.field.notes"), height=68, key=f"{prefix}_notes")
         slots["description"] = st.empty()
@@ -254,7 +295,9 @@ def typed(prefix: str) -> dict[str, Any]:
 
 def show_error(slots: dict[str | None, Any], error: Exception, values: dict[str, Any]) -> None:
     if isinstance(error, InvalidInput):
-        slot = slots.get(error.field) or slots[None]
+        # A day outside the range is the day's fault, whichever of start and end says so.
+        by_day = error.reason == "out_of_range" and error.field in ("start_at", "end_at")
+        slot = slots["day"] if by_day else slots.get(error.field) or slots[None]
         slot.error(invalid_message(error, values), icon="⚠️")
     elif isinstance(error, AccessDenied):
         slots[None].error(t("error.denied"))
@@ -331,13 +374,31 @@ with move_column:
     back.button(t("events.previous"), key="events_previous", on_click=move, args=(-1, today))
     now_button.button(t("events.today"), key="events_today", on_click=go_today, args=(today,))
     forward.button(t("events.next"), key="events_next", on_click=move, args=(1, today))
-picked = range_column.date_input(t("events.range"), format="DD/MM/YYYY", key="events_range")
+picked = range_column.date_input(
+    t("events.range"),
+    format="DD/MM/YYYY",
+    min_value=FIRST_READABLE,
+    max_value=LAST_READABLE,
+    key="events_range",
+)
 view = str(st.session_state["events_view"])
 first, last = (picked[0], picked[-1]) if picked else week_containing(today)
 if last - first >= LONGEST_RANGE:
     last = first + LONGEST_RANGE - timedelta(days=1)
     st.caption(t("events.range_shortened", first=f"{first:%d/%m/%Y}", last=f"{last:%d/%m/%Y}"))
-start, end = day_span(first, last, zone)
+try:
+    start, end = day_span(first, last, zone)
+except InvalidInput:
+    range_column.error(
+        t(
+            "events.invalid.range",
+            first=f"{FIRST_READABLE:%d/%m/%Y}",
+            last=f"{LAST_READABLE:%d/%m/%Y}",
+        ),
+        icon="⚠️",
+    )
+    first, last = week_containing(today)
+    start, end = day_span(first, last, zone)
 
 # --- Filters ---------------------------------------------------------------------------------
 
@@ -510,12 +571,34 @@ with new_column.expander(t("events.new"), icon="➕"):
     submitted, slots = session_form(NEW, t("events.create"))
     if submitted:
         values = typed(NEW)
+        # Submitted again unchanged after the warning: the person means the past day.
+        asked = repr(sorted(values.items()))
         try:
             with open_session() as session:
-                created = create_session(actor, trainer_id, values, session=session)
-        except (InvalidInput, AccessDenied, NotFound) as error:
+                created = create_session(
+                    actor,
+                    trainer_id,
+                    values,
+                    allow_past=st.session_state.get(PAST_ASKED) == asked,
+                    session=session,
+                )
+        except InvalidInput as error:
+            if error.reason == "in_past":
+                st.session_state[PAST_ASKED] = asked
+                slots["day"].warning(
+                    t(
+                        "events.past",
+                        when=local_time(values["start_at"], zone, "%a %d/%m/%Y %H:%M"),
+                        button=t("events.create"),
+                    ),
+                    icon="🕰️",
+                )
+            else:
+                show_error(slots, error, values)
+        except (AccessDenied, NotFound) as error:
             show_error(slots, error, values)
         else:
+            st.session_state.pop(PAST_ASKED, None)
             st.session_state[f"{NEW}_reset"] = True
             show_next(created.id, created.start_at)
             finish(

@@ -153,6 +153,56 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Choose when the session ends.",
         "he": "בחרו מתי האימון מסתיים.",
     },
+    "events.invalid.title.too_long": {
+        "en": "The title is {length} characters long; at most {limit} fit. Shorten it and book "
+        "again: what you typed is kept.",
+        "he": "הכותרת באורך {length} תווים, והמקסימום הוא {limit}. קצרו אותה וקבעו שוב: מה "
+        "שהקלדתם נשמר.",
+    },
+    "events.invalid.title.control": {
+        "en": "The title holds an invisible control character (often pasted along with the "
+        "text): remove it or type the title again.",
+        "he": "הכותרת מכילה תו בקרה בלתי נראה (שהודבק יחד עם הטקסט, לרוב): מחקו אותו או "
+        "הקלידו את הכותרת מחדש.",
+    },
+    "events.invalid.location.too_long": {
+        "en": "The location is {length} characters long; at most {limit} fit.",
+        "he": "המיקום באורך {length} תווים, והמקסימום הוא {limit}.",
+    },
+    "events.invalid.location.control": {
+        "en": "The location holds an invisible control character: remove it or type it again.",
+        "he": "המיקום מכיל תו בקרה בלתי נראה: מחקו אותו או הקלידו אותו מחדש.",
+    },
+    "events.invalid.description.too_long": {
+        "en": "The notes are {length} characters long; at most {limit} fit.",
+        "he": "ההערות באורך {length} תווים, והמקסימום הוא {limit}.",
+    },
+    "events.invalid.description.control": {
+        "en": "The notes hold an invisible control character: remove it or type them again.",
+        "he": "ההערות מכילות תו בקרה בלתי נראה: מחקו אותו או הקלידו אותן מחדש.",
+    },
+    "events.invalid.start_at.out_of_range": {
+        "en": "Choose a day between {first} and {last}.",
+        "he": "בחרו יום בין {first} ל-{last}.",
+    },
+    "events.invalid.end_at.out_of_range": {
+        "en": "Choose a day between {first} and {last}.",
+        "he": "בחרו יום בין {first} ל-{last}.",
+    },
+    "events.invalid.end_at.too_long": {
+        "en": "A session lasts at most 24 hours: check when it ends.",
+        "he": "אימון נמשך עד 24 שעות: בדקו מתי הוא מסתיים.",
+    },
+    "events.invalid.range": {
+        "en": "Choose dates between {first} and {last}; showing this week.",
+        "he": "בחרו תאריכים בין {first} ל-{last}; מוצג השבוע הנוכחי.",
+    },
+    "events.past": {
+        "en": "This session starts in the past, on {when}, and would be sent to Google like "
+        "any other. Check the day; to book it as it is, press “{button}” again.",
+        "he": "האימון הזה מתחיל בעבר, ב-{when}, ויישלח ל-Google כמו כל אימון אחר. בדקו את "
+        "היום; כדי לקבוע אותו כך, לחצו שוב על „{button}”.",
+    },
     "events.invalid.client_id": {
         "en": "Choose one of this trainer's clients.",
         "he": "בחרו אחד מהמתאמנים של המאמן/ת.",

@@ -366,3 +366,41 @@ def test_google_gets_an_all_day_event_on_the_last_day_there_is_without_a_crash()
     body = google_body(timed)
     assert body["start"]["dateTime"].startswith("9999-12-31T23:00")
     assert body["end"]["dateTime"].startswith("9999-12-31T23:59")
+
+
+def test_a_booking_in_the_past_waits_for_the_trainers_yes_when_the_form_asks(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    """The clock is the test's: a session an hour before "now" is refused as in_past until
+    the form passes allow_past; one after "now" is booked straight away."""
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    now = WINTER + timedelta(hours=1)
+    with pytest.raises(InvalidInput) as raised:
+        sessions.create_session(
+            dana,
+            dana.trainer_id,
+            _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
+            allow_past=False,
+            now=now,
+            session=session,
+        )
+    assert (raised.value.field, raised.value.reason) == ("start_at", "in_past")
+    assert session.exec(select(CalendarEvent)).all() == []
+    sessions.create_session(
+        dana,
+        dana.trainer_id,
+        _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
+        allow_past=False,
+        now=WINTER,
+        session=session,
+    )
+    sessions.create_session(
+        dana,
+        dana.trainer_id,
+        _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
+        allow_past=True,
+        now=now,
+        session=session,
+    )
+    assert len(session.exec(select(CalendarEvent)).all()) == 2

@@ -60,6 +60,13 @@ def this_week(zone: str = JERUSALEM) -> tuple[date, date]:
     return week_containing(today_in(zone, utcnow()))
 
 
+def friday_ahead() -> date:
+    """A Friday after today (the demo has no sessions on Fridays): a booking there is in the
+    future whatever day the tests run, so no "starts in the past" question comes up."""
+    today = today_in(JERUSALEM, utcnow())
+    return today + timedelta(days=(4 - today.weekday()) % 7 or 7)
+
+
 def stored_events(url: str, trainer_id: str, zone: str = JERUSALEM) -> list[CalendarEvent]:
     """What the store holds for this week (the page's default range), soonest first."""
     start, end = day_span(*this_week(zone), zone)
@@ -335,7 +342,7 @@ def test_a_manager_books_a_session_for_the_trainer_they_picked(
     yossi = trainer(demo_store, YOSSI)
     at = events_page(app_as, "manager")
     at.selectbox(key="events_trainer").select(yossi.id).run()
-    friday = this_week()[0] + timedelta(days=5)
+    friday = friday_ahead()
     fill(at, "events_new", title="Boxing", day=friday, start=time(12), end=time(13))
     submit(at, "events_new")
     assert not at.error
@@ -354,7 +361,7 @@ def test_a_trainer_books_a_session_at_their_local_time_and_sees_it(
     with store(demo_store) as session:
         client = session.exec(select(Client).where(Client.trainer_id == dana.id)).first()
     assert client is not None
-    friday = this_week()[0] + timedelta(days=5)  # no demo sessions on Fridays
+    friday = friday_ahead()
     at = events_page(app_as, "trainer")
     fill(
         at,
@@ -417,8 +424,13 @@ def test_an_overlapping_booking_is_saved_with_a_warning_naming_the_other_session
     app_as: Callable[..., AppTest], demo_store: str
 ) -> None:
     dana = trainer(demo_store)
-    existing = stored_events(demo_store, dana.id)[0]
-    start = local(existing)
+    start = datetime.combine(friday_ahead(), time(10), ZoneInfo(JERUSALEM))
+    existing = CalendarEvent(
+        trainer_id=dana.id, title="Strength", start_at=start, end_at=start + timedelta(hours=1)
+    )
+    with store(demo_store) as session:
+        session.add(existing)
+        session.commit()
     at = events_page(app_as, "trainer")
     fill(
         at,
@@ -450,7 +462,7 @@ def test_a_booking_by_a_realtime_trainer_is_sent_to_google_within_seconds(
         )
         session.add(GoogleCalendarSyncSettings(trainer_id=dana.id))
         session.commit()
-    friday = this_week()[0] + timedelta(days=5)
+    friday = friday_ahead()
     at = events_page(app_as, "trainer")
     assert queue.pending() == []
     fill(at, "events_new", title="Realtime", day=friday, start=time(12), end=time(13))
@@ -625,7 +637,7 @@ def test_a_session_booked_with_an_unknown_time_zone_keeps_a_zone_google_understa
 ) -> None:
     dana = trainer(demo_store)
     _set_zone(demo_store, dana.id, "Not/A_Zone")
-    friday = this_week()[0] + timedelta(days=5)
+    friday = friday_ahead()
     at = events_page(app_as, "trainer")
     fill(at, "events_new", title="Boxing", day=friday, start=time(12), end=time(13))
     submit(at, "events_new")
@@ -747,7 +759,7 @@ def test_a_session_booked_for_next_week_is_shown_and_picked_for_editing(
 def test_a_session_booked_inside_the_dates_shown_leaves_them_as_they_are(
     app_as: Callable[..., AppTest],
 ) -> None:
-    friday = this_week()[0] + timedelta(days=5)
+    friday = friday_ahead()
     at = events_page(app_as, "trainer")
     at.segmented_control(key="events_view").set_value("month").run()
     shown = at.date_input(key="events_range").value
@@ -770,3 +782,96 @@ def test_a_session_moved_to_another_week_is_followed_there(
     submit(at, "events_edit")
     assert at.date_input(key="events_range").value == week_containing(earlier)
     assert at.selectbox(key="events_pick").value == target.id
+
+
+# --- Bad input: a message by the field, in the reader's language; nothing typed is lost ------
+
+
+def test_a_pasted_title_over_500_characters_is_kept_and_refused_beside_the_title(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """Not cut to 500 or dropped for the default title: the trainer sees why and shortens it."""
+    dana = trainer(demo_store)
+    before = count_events(demo_store, dana.id)
+    long_title = "אימון כוח " * 60  # 600 characters
+    at = events_page(app_as, "trainer", lang="he")
+    fill(at, "events_new", title=long_title, day=friday_ahead(), start=time(12), end=time(13))
+    submit(at, "events_new")
+    beside_title = next_to(at, "events_new_title")
+    assert beside_title is not None and beside_title.type == "error"
+    assert beside_title.value == (
+        "הכותרת באורך 599 תווים, והמקסימום הוא 500. קצרו אותה וקבעו שוב: מה שהקלדתם נשמר."
+    )
+    assert count_events(demo_store, dana.id) == before
+    assert at.text_input(key="events_new_title").value == long_title
+    assert not at.toast
+
+
+def test_a_title_of_invisible_characters_is_refused_as_no_title(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    before = count_events(demo_store, dana.id)
+    at = events_page(app_as, "trainer")
+    fill(at, "events_new", title="\u200b\u200f\u2060\ufeff", day=friday_ahead())
+    submit(at, "events_new")
+    beside_title = next_to(at, "events_new_title")
+    assert beside_title is not None and beside_title.value == "Give the session a title."
+    assert count_events(demo_store, dana.id) == before
+
+
+def test_a_day_outside_the_allowed_years_is_explained_beside_the_day_and_the_old_error_goes(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    before = count_events(demo_store, dana.id)
+    at = events_page(app_as, "trainer", lang="he")
+    fill(at, "events_new", title=" ")
+    submit(at, "events_new")
+    assert [e.value for e in at.error] == ["תנו לאימון כותרת."]
+    fill(at, "events_new", title="Far away", day=date(2150, 3, 3), start=time(9), end=time(10))
+    submit(at, "events_new")
+    beside_day = next_to(at, "events_new_day")
+    assert beside_day is not None and beside_day.type == "error"
+    assert beside_day.value == "בחרו יום בין 01/01/2000 ל-31/12/2099."
+    assert [e.value for e in at.error] == [beside_day.value]  # the title's error is gone
+    assert count_events(demo_store, dana.id) == before
+    assert at.date_input(key="events_new_day").value == date(2150, 3, 3)
+    assert at.text_input(key="events_new_title").value == "Far away"
+
+
+def test_a_session_in_the_past_is_booked_only_when_the_trainer_books_it_again(
+    app_as: Callable[..., AppTest], demo_store: str, queue: Any
+) -> None:
+    """2020 instead of 2026: a warning by the day first, nothing booked or sent to Google."""
+    dana = trainer(demo_store)
+    before = count_events(demo_store, dana.id)
+    at = events_page(app_as, "trainer")
+    fill(at, "events_new", title="Old", day=date(2020, 3, 3), start=time(9), end=time(10))
+    submit(at, "events_new")
+    beside_day = next_to(at, "events_new_day")
+    assert beside_day is not None and beside_day.type == "warning"
+    assert "starts in the past, on Tue 03/03/2020 09:00" in beside_day.value
+    assert "press “Book session” again" in beside_day.value
+    assert count_events(demo_store, dana.id) == before and queue.pending() == []
+    assert not at.toast
+    assert at.text_input(key="events_new_title").value == "Old"
+    submit(at, "events_new")
+    assert [t.value for t in at.toast] == ["Session booked."]
+    assert count_events(demo_store, dana.id) == before + 1
+
+
+def test_a_changed_past_booking_is_asked_about_again(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    dana = trainer(demo_store)
+    before = count_events(demo_store, dana.id)
+    at = events_page(app_as, "trainer", lang="he")
+    fill(at, "events_new", title="Old", day=date(2020, 3, 3), start=time(9), end=time(10))
+    submit(at, "events_new")
+    fill(at, "events_new", day=date(2020, 3, 4))
+    submit(at, "events_new")
+    beside_day = next_to(at, "events_new_day")
+    assert beside_day is not None and beside_day.type == "warning"
+    assert "האימון הזה מתחיל בעבר" in beside_day.value
+    assert count_events(demo_store, dana.id) == before
