@@ -196,6 +196,24 @@ def test_st_login_style_sign_in_lands_with_the_persons_email(
     assert user["iss"] == google.base_url
 
 
+def test_st_login_style_sign_in_carries_what_our_login_gate_requires(
+    google: GoogleEmulator, login_app: LoginApp
+) -> None:
+    """The demo's login keeps working: the ID token's claims that st.user carries hold a
+    verified address, the issuer and a subject that stays the same at every login."""
+    subjects = []
+    for _ in range(2):
+        with login_app.browser() as browser:
+            authorization_url = browser.get("/auth/login").headers["location"]
+            answer = google.consent(authorization_url, email="shira@example.com")
+            user = browser.get(answer.headers["location"]).json()["user"]
+        assert user["email_verified"] is True
+        assert user["iss"] == google.base_url
+        assert user["sub"]
+        subjects.append(user["sub"])
+    assert subjects[0] == subjects[1]
+
+
 def test_st_login_style_sign_in_cancelled_at_google_reports_access_denied(
     google: GoogleEmulator, login_app: LoginApp
 ) -> None:
