@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from db.models import SyncTrigger, WorkerHeartbeat, utcnow
+from db.models import RunOutcome, SyncRun, SyncTrigger, WorkerHeartbeat, utcnow
 from integrations import worker
 from integrations.config import load_settings
 from integrations.core import lease
+from integrations.core.access import Actor
 from integrations.core.health import WORKER_STALE_AFTER_SECONDS, check_worker
 from integrations.core.queue import make_huey
 
@@ -75,6 +76,35 @@ def test_health_says_not_ok_when_hearts_beat_but_nobody_handles_the_ticks(
     assert state["ok"] is False  # ...but nothing was handled
     assert state["problem"] == "ticks_not_handled"
     assert state["handled_age_seconds"] == WORKER_STALE_AFTER_SECONDS + 30
+
+
+def test_a_tick_closes_runs_whose_worker_is_gone_and_spares_runs_still_worked_on(
+    database_url: str, engine: Engine, session: Session, people: dict[str, Actor]
+) -> None:
+    """Dana's worker died mid-sync (its lease lapsed); Yossi's is still syncing (lease live)."""
+    dana, yossi = people["trainer"].trainer_id, people["other_trainer"].trainer_id
+    assert dana is not None and yossi is not None
+    now = utcnow()
+    for trainer_id in (dana, yossi):
+        session.add(
+            SyncRun(
+                trainer_id=trainer_id,
+                trigger=SyncTrigger.MANUAL,
+                started_at=now - timedelta(minutes=2),
+            )
+        )
+        session.commit()
+    ttl = worker.SYNC_LEASE_TTL
+    assert lease.acquire(engine, f"google-sync:{dana}", "dead:1:a", ttl, now=now - 2 * ttl)
+    assert lease.acquire(engine, f"google-sync:{yossi}", "alive:2:b", ttl, now=now)
+    worker.run_tick_handlers(now)
+    session.expire_all()
+    runs = {run.trainer_id: run for run in session.exec(select(SyncRun)).all()}
+    assert runs[dana].outcome is RunOutcome.FAILED
+    assert runs[dana].error_kind == "interrupted"
+    assert runs[dana].error is not None and "worker stopped mid-run" in runs[dana].error
+    assert runs[dana].finished_at == now
+    assert runs[yossi].outcome is RunOutcome.RUNNING
 
 
 def test_a_lost_queued_sync_blocks_sync_now_only_until_its_waiting_mark_lapses(
