@@ -149,12 +149,13 @@ def build_router(
         return answer
 
     @router.get("/calendars/{calendar_id}/events")
-    def events_list(calendar_id: str, request: Request) -> dict[str, Any]:
+    def events_list(calendar_id: str, request: Request) -> JSONResponse:
         token = caller(request, EVENT_READ_SCOPES, "calendar.v3.Events.List")
         calendar, entry = calendar_of(token, calendar_id)
         zone = _response_zone(request, calendar)
         page = store.list_events(calendar, _event_query(request), zone)
-        return _events_answer(calendar, entry, page, zone)
+        # Already plain JSON: answered as is, not walked again by FastAPI's encoder per item.
+        return JSONResponse(_events_answer(calendar, entry, page, zone))
 
     @router.post("/calendars/{calendar_id}/events")
     def events_insert(calendar_id: str, request: Request, body: JsonBody) -> JSONResponse:

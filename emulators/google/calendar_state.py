@@ -18,7 +18,7 @@ import re
 import secrets
 import threading
 import time
-from bisect import bisect_right
+from bisect import bisect_right, insort
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -168,6 +168,30 @@ class Calendar:
     #: Bumped to invalidate every sync token handed out for this calendar.
     sync_epoch: int = 0
     updated_us: int = 0
+    #: Every stored id in listing order, so a page resumes from its token in O(page) instead of
+    #: rebuilding and sorting the whole calendar (events are never removed, only cancelled).
+    ordered_ids: list[str] = field(default_factory=list)
+    #: Ids of recurring series' masters: their instances interleave, so listings that expand
+    #: them take the general path.
+    series_masters: set[str] = field(default_factory=set)
+
+    def index(self, stored: StoredEvent, *, new: bool) -> None:
+        """Keep `ordered_ids` and `series_masters` in step with one stored event."""
+        if new:
+            insort(self.ordered_ids, stored.id)
+        if stored.is_series and stored.series_id is None:
+            self.series_masters.add(stored.id)
+        else:
+            self.series_masters.discard(stored.id)
+
+    def reindex(self) -> None:
+        """Rebuild the listing index from `events` (a safety net; never needed in practice)."""
+        self.ordered_ids = sorted(self.events)
+        self.series_masters = {
+            stored.id
+            for stored in self.events.values()
+            if stored.is_series and stored.series_id is None
+        }
 
     @property
     def zone(self) -> ZoneInfo:
@@ -381,6 +405,14 @@ class CalendarStore:
             cursor, snapshot = self._page_point(query.page_token)
             if snapshot is None:
                 snapshot = self.seq
+            if len(calendar.ordered_ids) != len(calendar.events):
+                calendar.reindex()
+            if not query.order_by and not calendar.series_masters and (cursor or (0,))[0] == 0:
+                # Every row's key is (0, id): walk the id index from the cursor, one page.
+                rows = self._rows_after(calendar, query, since, cursor, self._page_size(query) + 1)
+                return self._page(
+                    calendar, rows, query, zone, cursor, snapshot, with_sync=True, resumed=True
+                )
             rows = self._rows(calendar, query, zone, since)
             return self._page(calendar, rows, query, zone, cursor, snapshot, with_sync=True)
 
@@ -414,40 +446,68 @@ class CalendarStore:
     def _rows(
         self, calendar: Calendar, query: EventQuery, zone: ZoneInfo, since: int | None
     ) -> list[_Row]:
-        incremental = since is not None
-        show_deleted = bool(query.show_deleted) or incremental or query.updated_min is not None
-        updated_floor = epoch_micros(query.updated_min) if query.updated_min else None
-        order = query.order_by or ""
         rows: list[_Row] = []
         for stored in calendar.events.values():
-            changed = since is None or stored.seq > since
-            if updated_floor is not None and stored.updated_us < updated_floor:
-                changed = False
-            if not changed:
-                continue
-            if stored.is_series and stored.series_id is None:
-                if not query.single_events:
-                    if stored.cancelled:
-                        if show_deleted:
-                            rows.append(self._row(stored.resource, stored.updated_us, True, order))
-                    elif self._series_in_window(calendar, stored, query):
-                        rows.append(self._row(stored.resource, stored.updated_us, False, order))
-                    continue
+            rows += self._stored_rows(calendar, stored, query, since)
+        return [row for row in rows if _matches(row, query, calendar.zone)]
+
+    def _rows_after(
+        self,
+        calendar: Calendar,
+        query: EventQuery,
+        since: int | None,
+        cursor: tuple[int, str] | None,
+        wanted: int,
+    ) -> list[_Row]:
+        """The first `wanted` rows after `cursor` in id order, for a calendar without series
+        masters listed in no particular order (each stored event is at most one row (0, id))."""
+        ids = calendar.ordered_ids
+        position = 0 if cursor is None else bisect_right(ids, cursor[1])
+        rows: list[_Row] = []
+        while position < len(ids) and len(rows) < wanted:
+            stored = calendar.events[ids[position]]
+            position += 1
+            rows += [
+                row
+                for row in self._stored_rows(calendar, stored, query, since)
+                if _matches(row, query, calendar.zone)
+            ]
+        return rows
+
+    def _stored_rows(
+        self, calendar: Calendar, stored: StoredEvent, query: EventQuery, since: int | None
+    ) -> list[_Row]:
+        """What one stored event contributes to a listing, before the query's filters."""
+        incremental = since is not None
+        show_deleted = bool(query.show_deleted) or incremental or query.updated_min is not None
+        order = query.order_by or ""
+        changed = since is None or stored.seq > since
+        if query.updated_min is not None and stored.updated_us < epoch_micros(query.updated_min):
+            changed = False
+        if not changed:
+            return []
+        if stored.is_series and stored.series_id is None:
+            if not query.single_events:
+                if stored.cancelled:
+                    if show_deleted:
+                        return [self._row(stored.resource, stored.updated_us, True, order)]
+                elif self._series_in_window(calendar, stored, query):
+                    return [self._row(stored.resource, stored.updated_us, False, order)]
+                return []
+            return [
+                self._row(resource, updated_us, stored.cancelled, order)
                 for resource, updated_us in self._expanded(
                     calendar, stored, query, exceptions=False
-                ):
-                    if stored.cancelled and not show_deleted:
-                        continue
-                    rows.append(self._row(resource, updated_us, stored.cancelled, order))
-                continue
-            if stored.cancelled:
-                # Cancelled instances of a series are listed unless singleEvents hides them.
-                instance = stored.series_id is not None
-                if show_deleted or (instance and not query.single_events):
-                    rows.append(self._row(stored.resource, stored.updated_us, True, order))
-                continue
-            rows.append(self._row(stored.resource, stored.updated_us, False, order))
-        return [row for row in rows if _matches(row, query, calendar.zone)]
+                )
+                if show_deleted or not stored.cancelled
+            ]
+        if stored.cancelled:
+            # Cancelled instances of a series are listed unless singleEvents hides them.
+            instance = stored.series_id is not None
+            if show_deleted or (instance and not query.single_events):
+                return [self._row(stored.resource, stored.updated_us, True, order)]
+            return []
+        return [self._row(stored.resource, stored.updated_us, False, order)]
 
     def _row(self, resource: dict[str, Any], updated_us: int, tombstone: bool, order: str) -> _Row:
         if order == "startTime" and resource.get("start"):
@@ -468,12 +528,16 @@ class CalendarStore:
         snapshot: int,
         *,
         with_sync: bool,
+        resumed: bool = False,
     ) -> EventsPage:
-        rows.sort(key=lambda r: r.key)
-        begin = 0 if cursor is None else bisect_right([r.key for r in rows], cursor)
-        size = min(max(query.max_results, 1), MAX_PAGE_SIZE)
-        if self.paging.max_items_per_page:
-            size = min(size, self.paging.max_items_per_page)
+        """One page of `rows` after `cursor`; `resumed` rows already start after it, sorted,
+        and hold at least one more than the page when more follow."""
+        if resumed:
+            begin = 0
+        else:
+            rows.sort(key=lambda r: r.key)
+            begin = 0 if cursor is None else bisect_right([r.key for r in rows], cursor)
+        size = self._page_size(query)
         if self.paging.empty_pages > 0 and begin < len(rows):
             self.paging.empty_pages -= 1
             size = 0
@@ -491,6 +555,12 @@ class CalendarStore:
             _b64({"k": calendar.id, "s": snapshot, "e": calendar.sync_epoch}) if with_sync else None
         )
         return EventsPage(items, None, sync)
+
+    def _page_size(self, query: EventQuery) -> int:
+        size = min(max(query.max_results, 1), MAX_PAGE_SIZE)
+        if self.paging.max_items_per_page:
+            size = min(size, self.paging.max_items_per_page)
+        return size
 
     def _sync_point(self, calendar: Calendar, token: str) -> int:
         decoded = _unb64(token)
@@ -624,6 +694,7 @@ class CalendarStore:
             stored = StoredEvent(resource, seq, now_us)
             _stamp(stored, seq, now_us)
             calendar.events[event_id] = stored
+            calendar.index(stored, new=True)
             calendar.updated_us = now_us
             if notify:
                 self._changed(calendar)
@@ -667,6 +738,7 @@ class CalendarStore:
                 else 0
             )
             stored.resource = resource
+            calendar.index(stored, new=False)
             self._touch(calendar, stored)
             if stored.cancelled and stored.is_series:
                 self._cancel_exceptions(calendar, stored)
@@ -708,6 +780,7 @@ class CalendarStore:
                 raise ApiError(410, "deleted")
             self._check_etag(stored, if_match)
             calendar.events[event_id] = stored
+            calendar.index(stored, new=True)
             return stored
         self._check_etag(stored, if_match)
         return stored
