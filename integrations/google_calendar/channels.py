@@ -2,9 +2,9 @@
 and turn each notification into at most one pending sync.
 
 Notifications are authenticated by channel id and a secret token (compared in constant time);
-`sync` messages, duplicates and stale message numbers change nothing. A message number is claimed
-only together with queueing its sync: when the queue is down the claim is undone and Google is
-answered 503, so its retry of the same message is taken, not dropped as a duplicate.
+`sync` messages, duplicates and stale message numbers change nothing. When queueing the sync of a
+claimed message number fails, the claim is undone and Google is answered 503, so its retry of the
+same message is taken, not dropped as a duplicate.
 """
 
 from __future__ import annotations
@@ -220,8 +220,9 @@ def receive(
 ) -> Verdict:
     """Authenticate and de-duplicate one push; say whether its trainer should sync.
 
-    `queue_sync(trainer_id)` is called before the message number is committed: if it raises,
-    the claim is rolled back and the verdict is 503, so Google's retry is accepted later.
+    `queue_sync(trainer_id)` is called once the message number is claimed: if it raises, the
+    claim is undone and the verdict is 503, so Google's retry is accepted later. The claim is
+    committed first: queueing may write to the store too (SQLite allows one writer at a time).
     """
     now = now or utcnow()
     channel = session.exec(
@@ -245,9 +246,9 @@ def receive(
         # Google stops a channel at its expiry; a message after it is a replay or a stale copy.
         return Verdict(410, "channel_expired")
     number = notification.message_number
+    previous = channel.last_message_number
     table = WebhookChannel.__table__  # type: ignore[attr-defined]
-    # One atomic compare-and-set: of two concurrent deliveries of one message, one wins (the
-    # other waits on the row until this transaction ends, then finds the number taken).
+    # One atomic compare-and-set: of two concurrent deliveries of one message, one wins.
     claimed = session.execute(
         sa.update(table)
         .where(
@@ -256,22 +257,29 @@ def receive(
         )
         .values(last_message_number=number, last_notified_at=now)
     )
+    session.commit()
     if claimed.rowcount == 0:  # type: ignore[attr-defined]
-        session.rollback()
         return Verdict(200, "duplicate")
     if notification.resource_state == "sync":
-        session.commit()
         return Verdict(200, "sync_message")
     if queue_sync is not None:
         try:
             queue_sync(channel.trainer_id)
         except Exception as failure:  # any queue failure: Google must retry, not be told done
-            session.rollback()
             log.warning(
                 "queueing the sync of a push failed: %s",
                 type(failure).__name__,
                 extra={"event": "webhook_queue_failed", "channel_id": channel.channel_id},
             )
+            # Undo only our own claim: a newer message that claimed since keeps its number.
+            session.execute(
+                sa.update(table)
+                .where(
+                    table.c.channel_id == channel.channel_id,
+                    table.c.last_message_number == number,
+                )
+                .values(last_message_number=previous)
+            )
+            session.commit()
             return Verdict(503, "queue_unavailable")
-    session.commit()
     return Verdict(200, "sync_queued", trainer_id=channel.trainer_id)

@@ -66,10 +66,9 @@ def queued() -> int:
 
 
 def enqueue_on_unreachable_redis(trainer_id: str, trigger: SyncTrigger, *, delay: float = 0) -> Any:
-    """The worker's queueing, against a Redis nobody listens on: it really fails to connect."""
+    """The worker's sync task, put on a Redis nobody listens on: it really fails to connect."""
     down = RedisHuey(worker.huey.name, url="redis://127.0.0.1:1/0", utc=True)
-    key = worker.SYNC_PENDING_KEY.format(trainer_id=trainer_id)
-    return down.put_if_empty(key, trigger.value)
+    return down.enqueue(worker.sync_trainer.s(trainer_id, trigger.value))
 
 
 def test_a_push_while_the_queue_is_down_gets_a_503_and_googles_retry_is_taken_later(
