@@ -55,3 +55,28 @@ def test_a_trainer_reads_the_week_grid_in_hebrew_and_in_english(
     # The choice is saved for the next login: leave Dana in Hebrew, as the other tests expect.
     languages.get_by_role("radio", name="עברית").click()
     expect_week_grid(page, "he")
+
+
+def test_a_title_over_500_characters_pasted_into_the_booking_form_is_kept_and_explained(
+    stack: Stack, context: BrowserContext
+) -> None:
+    """The browser used to cut the paste at 500 characters (or drop it for the default title)
+    without a word; now the whole paste stays in the field and the Hebrew message says why the
+    session was not booked, right under the title."""
+    long_title = ("אימון כוח " * 60).strip()  # 599 characters
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    log_in(page, stack, account=demo_email(Role.TRAINER))
+    page.get_by_test_id("stSidebarNav").get_by_text(text("page.events", "he"), exact=True).click()
+    expect_week_grid(page, "he")
+    page.get_by_text(text("events.new", "he")).click()
+    title = page.locator(".st-key-events_new_title input")
+    title.click()
+    title.press("Control+A")
+    page.evaluate("value => navigator.clipboard.writeText(value)", long_title)
+    title.press("Control+V")
+    page.get_by_role("button", name=text("events.create", "he")).click()
+    message = text("events.invalid.title.too_long", "he").format(length=599, limit=500)
+    expect(page.get_by_test_id("stAlert").filter(has_text=message)).to_be_visible()
+    expect(title).to_have_value(long_title)
+    expect(page.get_by_text(text("events.created", "he"))).to_have_count(0)
