@@ -875,3 +875,17 @@ def test_a_changed_past_booking_is_asked_about_again(
     assert beside_day is not None and beside_day.type == "warning"
     assert "האימון הזה מתחיל בעבר" in beside_day.value
     assert count_events(demo_store, dana.id) == before
+
+
+def test_the_last_week_that_can_be_read_shows_and_next_stays_there(
+    app_as: Callable[..., AppTest],
+) -> None:
+    """Near the end of the calendar "Next" leaves the dates as they are instead of failing."""
+    at = events_page(app_as, "trainer")
+    last_week = (date(2100, 12, 19), date(2100, 12, 25))
+    at.date_input(key="events_range").set_value(last_week).run()
+    assert not at.exception, at.exception
+    at.button(key="events_next").click().run()
+    assert not at.exception, at.exception
+    assert at.date_input(key="events_range").value == last_week
+    assert "No events in these dates match the filters." in [i.value for i in at.info]
