@@ -41,7 +41,10 @@ class UnusableEvent(ValueError):
 def clean_text(value: Any, limit: int | None = None, *, multiline: bool = False) -> str:
     """Text as the store can keep it: PostgreSQL refuses NUL, and control characters or lone
     surrogates from Google would break storage or display; capped to `limit` characters."""
-    text = _BREAK.sub("\n", str(value))
+    text = str(value)
+    if text.isprintable():  # the usual title: nothing to clean (and 20x cheaper than the regexes)
+        return text[:limit] if limit is not None else text
+    text = _BREAK.sub("\n", text)
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     text = _CONTROL.sub("", text)
