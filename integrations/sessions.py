@@ -247,14 +247,24 @@ def _own_event(actor: Actor, event_id: str, session: Session) -> CalendarEvent:
 
 
 def update_session(
-    actor: Actor, event_id: str, changes: dict[str, Any], *, session: Session
+    actor: Actor,
+    event_id: str,
+    changes: dict[str, Any],
+    *,
+    session: Session,
+    allow_past: bool = True,
+    now: datetime | None = None,
 ) -> CalendarEvent:
+    """Change a session; with `allow_past=False` a move to a start before `now` is refused
+    with reason "in_past", as in `create_session` (other changes to a past session are not)."""
     event = _own_event(actor, event_id, session)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     values = {name: getattr(event, name) for name in EDITABLE} | changes
     validate_session(event.trainer_id, values, session=session, changed=changes)
+    if not allow_past and "start_at" in changes and changes["start_at"] < (now or utcnow()):
+        raise InvalidInput("the session starts in the past", field="start_at", reason="in_past")
     for name, value in changes.items():
         setattr(event, name, value.strip() if isinstance(value, str) and name == "title" else value)
     event.updated_at = utcnow()

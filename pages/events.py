@@ -7,7 +7,6 @@ time is in the trainer's own zone, and only the dates shown are read from the st
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -52,6 +51,7 @@ from integrations.sessions import (
 from integrations.trainers import ClientView, list_clients
 from pages import _calendar
 from pages._messages import MESSAGES
+from pages._plain import plain
 from pages._shell import keep_choices, local_time, require, t, table
 
 NEW = "events_new"
@@ -79,9 +79,6 @@ SHOW_NEXT = "events_show_next"
 #: allowed days in the reader's language. Narrower bounds make the browser refuse the day
 #: itself, with an English tooltip, and block the submit (leaving an older error shown).
 TYPED_FIRST, TYPED_LAST = date(1000, 1, 1), date(9999, 12, 31)
-#: The booking a "this starts in the past" warning was given for: booked as it is when the
-#: same values are submitted again.
-PAST_ASKED = f"{NEW}_past_asked"
 LIMITS = {"title": TITLE_LIMIT, "location": LOCATION_LIMIT, "description": NOTES_LIMIT}
 
 
@@ -180,11 +177,6 @@ def bring_into_view(view: str, today: date) -> None:
     st.session_state["events_pick"] = event_id
 
 
-def plain(text: str) -> str:
-    """Text from people or from Google, shown as written (not as Markdown) in st.markdown."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)
-
-
 def invalid_message(error: InvalidInput, values: dict[str, Any]) -> str:
     """The catalogue's line for the field and reason (`events.invalid.<field>.<reason>`), else
     for the field; with the limit and what was typed, so the person knows how much to cut."""
@@ -202,6 +194,18 @@ def invalid_message(error: InvalidInput, values: dict[str, Any]) -> str:
         field = f"{field}_missing"
     key = f"events.invalid.{field}"
     return t(key) if key in MESSAGES else str(error)
+
+
+def past_confirmed(prefix: str, values: dict[str, Any]) -> bool:
+    """Whether these very values were warned about as starting in the past: submitted again
+    unchanged, the person means the past day."""
+    return st.session_state.get(f"{prefix}_past_asked") == repr(sorted(values.items()))
+
+
+def warn_past(prefix: str, slot: Any, values: dict[str, Any], button: str) -> None:
+    st.session_state[f"{prefix}_past_asked"] = repr(sorted(values.items()))
+    when = local_time(values["start_at"], zone, "%a %d/%m/%Y %H:%M")
+    slot.warning(t("events.past", when=when, button=button), icon="🕰️")
 
 
 def forget_form(prefix: str) -> None:
@@ -571,34 +575,24 @@ with new_column.expander(t("events.new"), icon="➕"):
     submitted, slots = session_form(NEW, t("events.create"))
     if submitted:
         values = typed(NEW)
-        # Submitted again unchanged after the warning: the person means the past day.
-        asked = repr(sorted(values.items()))
         try:
             with open_session() as session:
                 created = create_session(
                     actor,
                     trainer_id,
                     values,
-                    allow_past=st.session_state.get(PAST_ASKED) == asked,
+                    allow_past=past_confirmed(NEW, values),
                     session=session,
                 )
         except InvalidInput as error:
             if error.reason == "in_past":
-                st.session_state[PAST_ASKED] = asked
-                slots["day"].warning(
-                    t(
-                        "events.past",
-                        when=local_time(values["start_at"], zone, "%a %d/%m/%Y %H:%M"),
-                        button=t("events.create"),
-                    ),
-                    icon="🕰️",
-                )
+                warn_past(NEW, slots["day"], values, t("events.create"))
             else:
                 show_error(slots, error, values)
         except (AccessDenied, NotFound) as error:
             show_error(slots, error, values)
         else:
-            st.session_state.pop(PAST_ASKED, None)
+            st.session_state.pop(f"{NEW}_past_asked", None)
             st.session_state[f"{NEW}_reset"] = True
             show_next(created.id, created.start_at)
             finish(
@@ -660,10 +654,22 @@ with edit_column.expander(t("events.edit"), icon="✏️"):
         else:
             try:
                 with open_session() as session:
-                    saved = update_session(actor, event.id, changes, session=session)
-            except (InvalidInput, AccessDenied, NotFound) as error:
+                    saved = update_session(
+                        actor,
+                        event.id,
+                        changes,
+                        allow_past=past_confirmed(EDIT, values),
+                        session=session,
+                    )
+            except InvalidInput as error:
+                if error.reason == "in_past":
+                    warn_past(EDIT, slots["day"], values, t("events.save"))
+                else:
+                    show_error(slots, error, values)
+            except (AccessDenied, NotFound) as error:
                 show_error(slots, error, values)
             else:
+                st.session_state.pop(f"{EDIT}_past_asked", None)
                 st.session_state[f"{EDIT}_loaded"] = None
                 show_next(saved.id, saved.start_at)
                 finish(

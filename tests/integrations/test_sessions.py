@@ -404,3 +404,31 @@ def test_a_booking_in_the_past_waits_for_the_trainers_yes_when_the_form_asks(
         session=session,
     )
     assert len(session.exec(select(CalendarEvent)).all()) == 2
+
+
+def test_moving_a_session_into_the_past_waits_for_the_trainers_yes_but_renaming_does_not(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    dana = people["trainer"]
+    assert dana.trainer_id is not None
+    event = sessions.create_session(
+        dana,
+        dana.trainer_id,
+        _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
+        session=session,
+    )
+    now = WINTER + timedelta(days=1)
+    earlier = {"start_at": WINTER - timedelta(days=1), "end_at": WINTER - timedelta(hours=23)}
+    with pytest.raises(InvalidInput) as raised:
+        sessions.update_session(dana, event.id, earlier, allow_past=False, now=now, session=session)
+    assert raised.value.reason == "in_past"
+    session.refresh(event)
+    assert event.start_at == WINTER
+    renamed = sessions.update_session(
+        dana, event.id, {"title": "Renamed"}, allow_past=False, now=now, session=session
+    )
+    assert renamed.title == "Renamed"
+    moved = sessions.update_session(
+        dana, event.id, earlier, allow_past=True, now=now, session=session
+    )
+    assert moved.start_at == earlier["start_at"]

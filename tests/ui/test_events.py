@@ -780,6 +780,14 @@ def test_a_session_moved_to_another_week_is_followed_there(
     at.selectbox(key="events_pick").select(target.id).run()
     fill(at, "events_edit", title="Moved back", day=earlier, start=time(12), end=time(13))
     submit(at, "events_edit")
+    # Moved into the past: asked first, beside the day; saved when saved again unchanged.
+    beside_day = next_to(at, "events_edit_day")
+    assert beside_day is not None and beside_day.type == "warning"
+    assert "starts in the past" in beside_day.value and "“Save changes” again" in beside_day.value
+    with store(demo_store) as session:
+        unmoved = session.get(CalendarEvent, target.id)
+    assert unmoved is not None and unmoved.start_at == target.start_at
+    submit(at, "events_edit")
     assert at.date_input(key="events_range").value == week_containing(earlier)
     assert at.selectbox(key="events_pick").value == target.id
 
