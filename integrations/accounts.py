@@ -177,6 +177,16 @@ def resolve_login(email: str, *, session: Session) -> Actor | None:
     return actor_for(user)
 
 
+def still_active(actor: Actor, *, session: Session) -> Actor | None:
+    """The actor as the store has them now, or None once their access is turned off. A page
+    keeps the actor it was opened with, and its self-refreshing parts run without the login
+    gate: they ask again on every run, so a deactivation or a role change reaches them."""
+    user = session.get(User, actor.user_id)
+    if user is None or not user.is_active:
+        return None
+    return actor_for(user)
+
+
 def is_deactivated(email: str, *, session: Session) -> bool:
     """Whether a refused login belongs to someone whose access was turned off (as opposed to an
     address never invited): they are told so, and whom to ask."""

@@ -76,6 +76,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This page is not available to your role.",
         "he": "הדף הזה אינו זמין בתפקיד שלכם.",
     },
+    "shell.access_off": {
+        "en": "Your access to this console was turned off, so nothing more is shown. If you "
+        "still need it, ask your manager to turn it back on, then log in again.",
+        "he": "הגישה שלכם למערכת הושבתה, ולכן לא מוצג כאן דבר נוסף. אם הגישה עדיין נחוצה "
+        "לכם, בקשו ממנהל/ת להפעיל אותה מחדש, ואז התחברו שוב.",
+    },
     "role.trainer": {"en": "Trainer", "he": "מאמן/ת"},
     "role.staff": {"en": "Staff", "he": "צוות"},
     "role.manager": {"en": "Manager", "he": "מנהל/ת"},

@@ -25,6 +25,8 @@ LANG_KEY = "shell_lang"
 LOCALE_LOADED_KEY = "shell_locale_loaded"
 #: (trainer id, zone): the logged-in trainer's own time zone, looked up once per session.
 ZONE_KEY = "shell_zone"
+#: Seconds between refreshes of a part of a page that follows a sync in flight.
+LIVE_SECONDS = 3
 
 
 def lang() -> str:
@@ -122,6 +124,37 @@ def require(capability: Capability, trainer_id: str | None = None) -> Actor:
         st.stop()
     assert actor is not None
     return actor
+
+
+def recheck(capability: Capability, trainer_id: str | None = None) -> Actor:
+    """The acting user as the store has them now, for a part of a page that refreshes by
+    itself (an `st.fragment`): such a run skips the login gate in app.py, so the actor cached
+    at login would keep seeing data after a manager turned their access off. Someone turned
+    off, or no longer allowed this, is told so and the fragment stops, showing nothing."""
+    actor = current_actor()
+    fresh = None
+    if actor is not None:
+        with open_session() as session:
+            fresh = accounts.still_active(actor, session=session)
+    if fresh is None:
+        st.session_state.pop(ACTOR_KEY, None)
+        st.error(t("shell.access_off"))
+        st.stop()
+    if not fresh.can(capability, trainer_id or fresh.trainer_id):
+        st.error(t("shell.denied"))
+        st.stop()
+    assert fresh is not None
+    st.session_state[ACTOR_KEY] = fresh
+    return fresh
+
+
+def refresh_every(in_flight: bool, seconds: float = LIVE_SECONDS) -> float | None:
+    """The `run_every` of a fragment that shows sync state: every few seconds while something
+    is in flight (a sync queued or running, events waiting to reach Google), not at all once
+    nothing is, so an idle page costs nothing. Any page can use it:
+    `st.fragment(run_every=refresh_every(busy))(draw)()`; the fragment re-reads whether it is
+    still busy on each run and reruns the page once it is not, to stop polling."""
+    return seconds if in_flight else None
 
 
 def require_login() -> Actor:

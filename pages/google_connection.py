@@ -29,6 +29,7 @@ from pages._shell import (
     keep_choices,
     local_time,
     outcome_label,
+    recheck,
     require,
     status_label,
     t,
@@ -110,6 +111,8 @@ def follow_sync() -> None:
     """While the sync asked for on this page runs: say so; once it ends, rerun the whole page
     so the card shows it, with its outcome above."""
     assert trainer_id is not None
+    global actor  # the fragment's own runs re-read who is looking (access turned off)
+    actor = recheck(Capability.MANAGE_TRAINER, trainer_id)
     requested: datetime | None = st.session_state.get(FOLLOW_KEY)
     if requested is None:
         return

@@ -32,6 +32,7 @@ from pages._shell import (
     lang,
     local_time,
     outcome_label,
+    recheck,
     require,
     status_label,
     t,
@@ -460,6 +461,8 @@ def _freshness_chart(rows: list[health.TrainerFreshness]) -> None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def overview() -> None:
+    global actor  # the fragment's own runs re-read who is looking (access turned off)
+    actor = recheck(Capability.VIEW_HEALTH)
     tiles = _tiles(actor)
     columns = st.columns([2, 1, 1, 1])
     for column, tile in zip(columns, tiles, strict=True):
@@ -646,6 +649,8 @@ def _csv(filters: ErrorLogFilter, headers: dict[str, str]) -> bytes:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def error_log() -> None:
+    global actor
+    actor = recheck(Capability.VIEW_HEALTH)
     st.subheader(t("health.log"))
     filters = _filters()
     # A new filter starts again from the first page.

@@ -20,6 +20,7 @@ from pages._shell import (
     display_zone,
     keep_choices,
     local_time,
+    recheck,
     require,
     status_label,
     t,
@@ -123,6 +124,8 @@ def show_problems(progress: list[TrainerProgress]) -> None:
 
 @st.fragment(run_every=2)
 def follow() -> None:
+    global actor  # the fragment's own runs re-read who is looking (access turned off)
+    actor = recheck(Capability.TRIGGER_SYNC)
     batch = st.session_state.get(BATCH_KEY)
     if not batch:
         return

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from sqlmodel import Session
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest, local_script_runner
 
 from db.engine import get_engine
 from db.models import utcnow
@@ -65,3 +67,18 @@ def app_as(demo_store: str) -> Callable[..., AppTest]:
         return at
 
     return make
+
+
+def run_fragments(at: AppTest) -> AppTest:
+    """Run only the page's fragments, as their own `run_every` timer does in a browser: the
+    entry script (login gate, sidebar) and the page's top are skipped, and only what the
+    fragments draw is in the tree afterwards. AppTest has no public way to do this, so its
+    rerun request is given the queue of fragments a timer would send."""
+    fragments = list(at._fragment_storage._fragments)
+    assert fragments, "the page drew no fragment"
+    scoped = functools.partial(
+        local_script_runner.RerunData, fragment_id_queue=fragments, is_auto_rerun=True
+    )
+    with mock.patch.object(local_script_runner, "RerunData", scoped):
+        at.run()
+    return at

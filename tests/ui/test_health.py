@@ -20,7 +20,7 @@ from integrations import accounts, alerts
 from integrations.core.retry import ErrorKind
 from pages._messages import MESSAGES
 from tests.integrations.health_rows import channel, connect, log_line, sync_run
-from tests.ui.conftest import EMAILS, ROOT
+from tests.ui.conftest import EMAILS, ROOT, run_fragments
 
 PAGE = "pages/health.py"
 
@@ -370,3 +370,20 @@ def test_in_hebrew_the_log_dates_follow_the_shells_direction_like_every_page(
     left to right, which put the start at the left unlike the Events page's range."""
     at = health_page(app_as, "he")
     assert not [h for h in at.html if "stDateInputField" in h.value]
+
+
+def test_a_manager_whose_access_is_turned_off_sees_no_more_health_on_the_next_refresh(
+    app_as: Callable[..., AppTest], world: dict[str, str], demo_store: str
+) -> None:
+    """The page's parts refresh by themselves without the login gate: they look the manager
+    up again on every run, so an open page stops showing data once access is turned off."""
+    at = health_page(app_as)
+    assert at.metric, "the tiles are drawn before access is turned off"
+    with Session(get_engine(demo_store)) as session:
+        accounts.deactivate_by_email(EMAILS["manager"], session=session)
+    run_fragments(at)
+    assert not at.exception, at.exception
+    assert not at.metric
+    assert not at.dataframe
+    assert not at.get("plotly_chart")
+    assert [e.value for e in at.error] == [MESSAGES["shell.access_off"]["en"]]

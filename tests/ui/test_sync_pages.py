@@ -24,8 +24,9 @@ from db.models import (
     User,
     utcnow,
 )
-from integrations import worker
-from tests.ui.conftest import EMAILS
+from integrations import accounts, worker
+from pages._messages import MESSAGES
+from tests.ui.conftest import EMAILS, run_fragments
 
 CALENDARS = [
     {"id": "dana@gmail.com", "summary": "Dana", "access_role": "owner", "primary": True},
@@ -387,3 +388,22 @@ def test_a_trainer_whose_google_needs_reconnecting_is_not_called_unconnected(
     problems = " ".join(m.value for m in at.markdown)
     assert "חיבור מחדש" in problems
     assert not [b for b in at.button if b.key == "manual_sync_retry"]
+
+
+def test_staff_whose_access_is_turned_off_stop_seeing_the_sync_they_follow(
+    app_as: Callable[..., AppTest], demo_store: str
+) -> None:
+    """The progress refreshes by itself without the login gate: it looks the person up again
+    on every run, so an open page stops showing trainers once their access is turned off."""
+    _connect(demo_store, EMAILS["trainer"])
+    worker.huey.flush()
+    at = app_as(EMAILS["staff"]).run()
+    _start_sync_for_everyone(at)
+    assert at.dataframe, "the progress is drawn before access is turned off"
+    with Session(get_engine(demo_store)) as session:
+        accounts.deactivate_by_email(EMAILS["staff"], session=session)
+    run_fragments(at)
+    assert not at.exception, at.exception
+    assert not at.dataframe
+    assert [e.value for e in at.error] == [MESSAGES["shell.access_off"]["en"]]
+    worker.huey.flush()
