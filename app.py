@@ -77,6 +77,33 @@ PAGES: dict[str, tuple[str, str, str, frozenset[Role]]] = {
 }
 
 
+def role_pages(role: Role) -> list[Any]:
+    """The role's pages, the first one its home. Streamlit serves the home at "/" only and
+    answers the home's own address (a bookmark of `/trainers`) with "Page not found": the same
+    page, hidden from the menu, answers there too. The home itself is given a path no link
+    uses, since two pages may not share one."""
+    allowed = [
+        (key, path, icon, url) for key, (path, icon, url, roles) in PAGES.items() if role in roles
+    ]
+    home_key, home_path, home_icon, home_url = allowed[0]
+    return [
+        st.Page(
+            home_path, title=t(f"page.{home_key}"), icon=home_icon, url_path="home", default=True
+        ),
+        *(
+            st.Page(path, title=t(f"page.{key}"), icon=icon, url_path=url)
+            for key, path, icon, url in allowed[1:]
+        ),
+        st.Page(
+            home_path,
+            title=t(f"page.{home_key}"),
+            icon=home_icon,
+            url_path=home_url,
+            visibility="hidden",
+        ),
+    ]
+
+
 def language_switch() -> None:
     choice = st.sidebar.segmented_control(
         t("shell.language"),
@@ -182,12 +209,7 @@ def main() -> None:
     language_switch()
     apply_direction()
 
-    pages = [
-        st.Page(path, title=t(f"page.{key}"), icon=icon, url_path=url)
-        for key, (path, icon, url, roles) in PAGES.items()
-        if actor.role in roles
-    ]
-    st.navigation(pages).run()
+    st.navigation(role_pages(actor.role)).run()
 
 
 main()

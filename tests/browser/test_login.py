@@ -108,3 +108,21 @@ def test_an_email_that_was_never_invited_sees_the_not_invited_page(
     expect(page.get_by_test_id("stAppViewContainer")).to_have_css("direction", "ltr")
     wait_until_idle(page)
     screenshot(page, "not-invited-en.png")
+
+
+@pytest.mark.parametrize(
+    ("role", "home"), [(Role.STAFF, "trainers"), (Role.TRAINER, "my_integrations")], ids=str
+)
+def test_each_roles_home_page_opens_at_its_own_address(
+    role: Role, home: str, stack: Stack, context: BrowserContext
+) -> None:
+    """A bookmark of the home page's own address (`/trainers`, `/my_integrations`) opens that
+    page, not Streamlit's "Page not found" over the default page."""
+    page = context.new_page()
+    log_in(page, stack, account=demo_email(role))
+    expect_logged_in_as(page, role, "he")
+    page.goto(f"{stack.public_url}/{home}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(text(f"page.{home}", "he"))
+    wait_until_idle(page)
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNavLink")).to_have_count(len(PAGES_BY_ROLE[role]))
