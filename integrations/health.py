@@ -43,6 +43,7 @@ from db.models import (
 )
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
+from integrations.trainers import working_trainer
 
 #: Integrations with an adapter today; the others are reported "not configured", honestly.
 CONFIGURED_INTEGRATIONS = frozenset({Integration.GOOGLE_CALENDAR})
@@ -181,14 +182,22 @@ def trainer_streaks(*, detail: bool = False) -> sa.Subquery:
 
 
 def _google_tile(session: Session, now: datetime) -> IntegrationTile:
+    # Only trainers still working here: someone turned off, or moved to staff, keeps their
+    # rows but is no trainer to connect or fix.
     statuses: dict[str, int] = dict(
         session.execute(
             sa.select(col(IntegrationCredential.status), sa.func.count())
-            .where(col(IntegrationCredential.integration) == Integration.GOOGLE_CALENDAR)
+            .join(Trainer, col(Trainer.id) == col(IntegrationCredential.trainer_id))
+            .where(
+                col(IntegrationCredential.integration) == Integration.GOOGLE_CALENDAR,
+                working_trainer(),
+            )
             .group_by(col(IntegrationCredential.status))
         ).all()
     )
-    trainers = session.execute(sa.select(sa.func.count()).select_from(Trainer)).scalar_one()
+    trainers = session.execute(
+        sa.select(sa.func.count()).select_from(Trainer).where(working_trainer())
+    ).scalar_one()
     by_status = {status.value: int(statuses.get(status, 0)) for status in ConnectionStatus}
     by_status["not_connected"] = trainers - sum(by_status.values())
     streaks = trainer_streaks()

@@ -18,10 +18,11 @@ from db.models import (
     ConnectionStatus,
     Integration,
     LogLevel,
+    Role,
     RunOutcome,
     Trainer,
 )
-from integrations import health
+from integrations import accounts, health
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
 from integrations.health import ErrorLogFilter
@@ -198,6 +199,31 @@ def test_tiles_count_trainers_by_connection_status(
         "not_connected": 1,
     }
     assert [tile.health.configured for tile in tiles] == [True, False, False, False]
+
+
+def test_tiles_leave_out_people_who_no_longer_work_as_trainers(
+    session: Session, people: dict[str, Actor]
+) -> None:
+    """A trainer who became staff and was then turned off, and a connected trainer whose access
+    was turned off, keep their rows but are no trainer anyone must connect or fix."""
+    connect(session, _trainer(people), at=NOW - timedelta(days=3))
+    moved = accounts.change_role(
+        people["manager"], people["other_trainer"].user_id, Role.STAFF, session=session
+    )
+    accounts.set_user_active(people["manager"], moved.id, False, session=session)
+    left = accounts.add_user("gone@example.com", Role.TRAINER, session=session, name="Gone")
+    assert left.trainer_id is not None
+    connect(session, left.trainer_id, at=NOW - timedelta(days=3), status=ConnectionStatus.ERROR)
+    accounts.set_user_active(people["manager"], left.id, False, session=session)
+    _add_trainer(session, "Noa")  # in the CRM without a login, never connected
+    google = health.integration_tiles(people["manager"], session=session, now=NOW)[0]
+    assert google.by_status == {
+        "connected": 1,
+        "needs_reauth": 0,
+        "disconnected": 0,
+        "error": 0,
+        "not_connected": 1,
+    }
 
 
 # --- Charts --------------------------------------------------------------------------------
