@@ -228,6 +228,8 @@ class CalendarEvent(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("trainer_id", "google_calendar_id", "google_event_id"),
         sa.Index("ix_calendar_events_trainer_start", "trainer_id", "start_at"),
+        # A quiet sync finds what to push by an index seek, not a scan of the trainer's events.
+        sa.Index("ix_calendar_events_trainer_sync_state", "trainer_id", "sync_state"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
@@ -253,6 +255,9 @@ class CalendarEvent(SQLModel, table=True):
     created_at: datetime = _created()
     updated_at: datetime = _created()
     deleted_at: datetime | None = _optional_time()
+    #: The full listing of Google that last mentioned this event: what a full list did not
+    #: mention was deleted there, found by one UPDATE instead of a set of every id in memory.
+    seen_listing: str | None = Field(default=None, max_length=32)
 
 
 class SyncRun(SQLModel, table=True):

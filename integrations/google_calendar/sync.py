@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -52,7 +52,7 @@ from integrations.core.crypto import DecryptionError, TokenCipher
 from integrations.core.notifications import managers_and_trainer
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import ErrorKind, RetryPolicy, classify
-from integrations.google_calendar import channels
+from integrations.google_calendar import channels, pull
 from integrations.google_calendar.client import calendar_service, credentials_for
 from integrations.google_calendar.events import (
     GoogleEvent,
@@ -101,7 +101,8 @@ class SyncContext:
     account: str
     requests: int = 0
     rate_limited: int = 0
-    seen_local_ids: set[str] = field(default_factory=set)
+    #: The mark of the full listing in progress (pull.new_listing), None when incremental.
+    listing: str | None = None
 
     def execute(self, request: HttpRequest, calls: int = 1) -> Any:
         """One HTTP round trip to Google: rate-limited, retried when transient, counted."""
@@ -534,8 +535,9 @@ def _list_pages(
         if sync_token:
             arguments["syncToken"] = sync_token
         page = context.execute(context.service.events().list(**arguments))
-        yield page
         page_token = page.get("nextPageToken")
+        yield page
+        del page  # one page in memory at a time: dropped before the next is fetched
         if not page_token:
             return
 
@@ -546,6 +548,7 @@ def _pull_calendar(context: SyncContext, calendar_id: str) -> None:
         trainer_id=context.trainer.id, calendar_id=calendar_id
     )
     full = state.sync_token is None
+    context.listing = pull.new_listing() if full else None
     try:
         next_token = _pull_pages(context, calendar_id, state.sync_token, full)
     except HttpError as failure:
@@ -562,10 +565,10 @@ def _pull_calendar(context: SyncContext, calendar_id: str) -> None:
             },
         )
         full = True
-        context.seen_local_ids.clear()
+        context.listing = pull.new_listing()
         next_token = _pull_pages(context, calendar_id, None, full)
-    if full:
-        _reconcile_after_full_list(context, calendar_id)
+    if context.listing is not None:
+        pull.reconcile_full_list(context, calendar_id, context.listing)
     state = session.get(CalendarSyncState, (context.trainer.id, calendar_id)) or state
     state.sync_token = next_token
     state.last_sync_at = utcnow()
@@ -581,8 +584,10 @@ def _pull_pages(
     next_token: str | None = None
     for page in _list_pages(context, calendar_id, sync_token):
         items = [GoogleEvent(item) for item in page.get("items", [])]
-        _store_page(context, calendar_id, items)
         next_token = page.get("nextSyncToken") or next_token
+        del page
+        _store_page(context, calendar_id, items)
+        del items  # the loop variable would keep this page alive while the next is fetched
     return next_token
 
 
@@ -656,112 +661,14 @@ def _skip_event(context: SyncContext, calendar_id: str, item: GoogleEvent, reaso
 
 
 def _apply_page(context: SyncContext, calendar_id: str, items: list[GoogleEvent]) -> None:
-    session = context.session
-    trainer_id = context.trainer.id
-    if not items:
-        return
-    linked = {
-        event.google_event_id: event
-        for event in session.exec(
-            select(CalendarEvent).where(
-                CalendarEvent.trainer_id == trainer_id,
-                CalendarEvent.google_calendar_id == calendar_id,
-                col(CalendarEvent.google_event_id).in_([item.id for item in items]),
-            )
-        ).all()
-    }
-    crm_ids = [item.crm_event_id for item in items if item.crm_event_id and item.id not in linked]
-    by_crm_id = (
-        {
-            event.id: event
-            for event in session.exec(
-                select(CalendarEvent).where(
-                    CalendarEvent.trainer_id == trainer_id, col(CalendarEvent.id).in_(crm_ids)
-                )
-            ).all()
-        }
-        if crm_ids
-        else {}
+    """One page in bulk (pull.py): a few statements a page, not an ORM object per event."""
+    pull.apply_page(
+        context,
+        calendar_id,
+        items,
+        skip=lambda item, reason: _skip_event(context, calendar_id, item, reason),
+        listing=context.listing,
     )
-    zone = context.trainer.timezone
-    for item in items:
-        local = linked.get(item.id) or (
-            by_crm_id.get(item.crm_event_id) if item.crm_event_id else None
-        )
-        if local is not None:
-            context.seen_local_ids.add(local.id)
-        _apply_remote(context, calendar_id, item, local, zone)
-
-
-def _apply_remote(
-    context: SyncContext,
-    calendar_id: str,
-    item: GoogleEvent,
-    local: CalendarEvent | None,
-    zone: str,
-) -> None:
-    session = context.session
-    run = context.run
-    fields: dict[str, Any] = {}
-    if not item.is_cancelled:
-        try:
-            fields = item.local_fields(zone)
-        except UnusableEvent as unusable:
-            _skip_event(context, calendar_id, item, str(unusable))
-            return
-    if local is not None and local.google_event_id is None:
-        # Our own insert whose link was lost (e.g. the worker died before committing it).
-        local.google_event_id = item.id
-        local.google_calendar_id = calendar_id
-    if item.is_cancelled:
-        if local is None or local.deleted_at is not None:
-            return
-        if local.sync_state is SyncState.PENDING and _local_wins(context, local, item):
-            _record_conflict(context, local, item, winner="local")
-            local.google_event_id = None  # deleted there, kept here: push recreates it
-            local.google_etag = None
-            session.add(local)
-            return
-        local.deleted_at = utcnow()
-        local.status = "cancelled"
-        local.sync_state = SyncState.SYNCED
-        session.add(local)
-        run.deleted += 1
-        return
-    if local is None:
-        created = CalendarEvent(
-            trainer_id=context.trainer.id,
-            title="",
-            start_at=utcnow(),
-            end_at=utcnow(),
-            origin=EventOrigin.GOOGLE,
-            google_calendar_id=calendar_id,
-            google_event_id=item.id,
-        )
-        assign_fields(created, fields)
-        created.sync_state = SyncState.SYNCED
-        session.add(created)
-        context.seen_local_ids.add(created.id)
-        run.created += 1
-        return
-    if local.google_etag == item.etag and local.deleted_at is None:
-        return  # nothing new (often the echo of our own push)
-    if (
-        local.sync_state is SyncState.PENDING
-        and context.sync_settings.sync_direction is SyncDirection.BIDIRECTIONAL
-    ):
-        if _local_wins(context, local, item):
-            _record_conflict(context, local, item, winner="local")
-            local.google_etag = item.etag  # our push overwrites Google's version
-            session.add(local)
-            return
-        _record_conflict(context, local, item, winner="google")
-    assign_fields(local, fields)
-    local.deleted_at = None
-    local.sync_state = SyncState.SYNCED
-    local.updated_at = utcnow()
-    session.add(local)
-    run.updated += 1
 
 
 def _local_wins(context: SyncContext, local: CalendarEvent, item: GoogleEvent) -> bool:
@@ -792,54 +699,33 @@ def _record_conflict(
     context.run.conflicts += 1
 
 
-def _reconcile_after_full_list(context: SyncContext, calendar_id: str) -> None:
-    """A full list has no tombstones: linked events it did not mention were deleted in Google."""
-    session = context.session
-    stale = session.exec(
-        select(CalendarEvent).where(
-            CalendarEvent.trainer_id == context.trainer.id,
-            CalendarEvent.google_calendar_id == calendar_id,
-            col(CalendarEvent.google_event_id).is_not(None),
-            col(CalendarEvent.deleted_at).is_(None),
-        )
-    ).all()
-    for event in stale:
-        if event.id in context.seen_local_ids:
-            continue
-        if event.sync_state is SyncState.PENDING:
-            event.google_event_id = None  # changed here since: keep it, push recreates it
-            event.google_etag = None
-        else:
-            event.deleted_at = utcnow()
-            event.status = "cancelled"
-            event.sync_state = SyncState.SYNCED
-            context.run.deleted += 1
-        session.add(event)
-    session.commit()
-
-
 # --- Push -----------------------------------------------------------------------------------
 
 
 def _push_candidates(context: SyncContext) -> list[CalendarEvent]:
     since = utcnow() - PUSH_HORIZON
     trainer_id = context.trainer.id
-    pending = context.session.exec(
-        select(CalendarEvent).where(
-            CalendarEvent.trainer_id == trainer_id, CalendarEvent.sync_state == SyncState.PENDING
-        )
-    ).all()
-    unlinked = context.session.exec(
-        select(CalendarEvent).where(
-            CalendarEvent.trainer_id == trainer_id,
-            CalendarEvent.origin == EventOrigin.CRM,
-            col(CalendarEvent.google_event_id).is_(None),
-            col(CalendarEvent.deleted_at).is_(None),
-            CalendarEvent.sync_state == SyncState.LOCAL_ONLY,
-            CalendarEvent.start_at >= since,
-        )
-    ).all()
-    return list({event.id: event for event in [*pending, *unlinked]}.values())
+    # One seek on (trainer_id, sync_state): a quiet trainer's synced events are never read.
+    # The start_at bound sits inside the OR so that no planner prefers a range over them.
+    return list(
+        context.session.exec(
+            select(CalendarEvent)
+            .where(
+                CalendarEvent.trainer_id == trainer_id,
+                col(CalendarEvent.sync_state).in_([SyncState.PENDING, SyncState.LOCAL_ONLY]),
+                sa.or_(
+                    col(CalendarEvent.sync_state) == SyncState.PENDING,
+                    sa.and_(
+                        col(CalendarEvent.origin) == EventOrigin.CRM,
+                        col(CalendarEvent.google_event_id).is_(None),
+                        col(CalendarEvent.deleted_at).is_(None),
+                        col(CalendarEvent.start_at) >= since,
+                    ),
+                ),
+            )
+            .order_by(col(CalendarEvent.sync_state).desc(), col(CalendarEvent.id))
+        ).all()
+    )
 
 
 def _push(context: SyncContext) -> None:
