@@ -28,6 +28,9 @@ from pages._shell import (
 )
 
 BATCH_KEY = "manual_sync_batch"
+#: Error kinds whose explanation says a retry now fails again (the trainer must reconnect;
+#: Google's daily quota is spent): no retry button is offered beside them.
+RETRY_FUTILE = frozenset({"needs_reauth", "quota_exceeded"})
 actor = require(Capability.TRIGGER_SYNC)
 if actor.role == "trainer":  # trainers sync from their own Google connection page
     st.error(t("shell.denied"))
@@ -99,10 +102,16 @@ def show_outcome(progress: list[TrainerProgress]) -> None:
     at = local_time(last_finished_at(progress), display_zone(), "%H:%M")
     failed = sum(1 for p in progress if p.state in {"failed", "needs_reconnect"})
     partial = sum(1 for p in progress if p.state == "partial")
+    skipped = sum(1 for p in progress if p.state == "not_connected")
+    total = len(progress)
     if failed:
-        st.warning(t("manual.finished_failed", at=at, failed=failed, total=len(progress)))
+        st.warning(t("manual.finished_failed", at=at, count=failed, total=total))
     elif partial:
-        st.warning(t("manual.finished_partial", at=at, partial=partial, total=len(progress)))
+        st.warning(t("manual.finished_partial", at=at, count=partial, total=total))
+    elif skipped:
+        # Not "all done": the ones without Google were not synced at all.
+        synced = total - skipped
+        st.warning(t("manual.finished_skipped", at=at, count=skipped, synced=synced, total=total))
     else:
         st.success(t("manual.finished", at=at))
 
@@ -156,7 +165,9 @@ def follow() -> None:
     )
     if done == len(progress) and progress:
         show_outcome(progress)
-    failed = [p.trainer_id for p in progress if p.state == "failed"]
+    failed = [
+        p.trainer_id for p in progress if p.state == "failed" and kind_of(p) not in RETRY_FUTILE
+    ]
     if failed and st.button(t("manual.retry", count=len(failed)), key="manual_sync_retry"):
         retry = start_manual_sync(actor, failed)
         since = retry.started_at - timedelta(seconds=1)

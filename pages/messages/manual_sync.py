@@ -40,12 +40,32 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "manual.finished": {"en": "All finished at {at}.", "he": "הכול הסתיים ב-{at}."},
     "manual.finished_failed": {
-        "en": "Finished at {at}, but {failed} of {total} failed. See below what to do.",
-        "he": "הסתיים ב-{at}, אבל {failed} מתוך {total} נכשלו. מה לעשות מופיע למטה.",
+        "en": "Finished at {at}, but {count} of {total} failed. See below what to do.",
+        "he": "הסתיים ב-{at}, אבל {count} מתוך {total} נכשלו. מה לעשות מופיע למטה.",
+    },
+    "manual.finished_failed.one": {
+        "en": "Finished at {at}, but 1 of {total} failed. See below what to do.",
+        "he": "הסתיים ב-{at}, אבל 1 מתוך {total} נכשל. מה לעשות מופיע למטה.",
     },
     "manual.finished_partial": {
-        "en": "Finished at {at}, but {partial} of {total} synced only in part. See below.",
-        "he": "הסתיים ב-{at}, אבל {partial} מתוך {total} סונכרנו רק בחלקם. פרטים למטה.",
+        "en": "Finished at {at}, but {count} of {total} synced only in part. See below.",
+        "he": "הסתיים ב-{at}, אבל {count} מתוך {total} סונכרנו רק בחלקם. פרטים למטה.",
+    },
+    "manual.finished_partial.one": {
+        "en": "Finished at {at}, but 1 of {total} synced only in part. See below.",
+        "he": "הסתיים ב-{at}, אבל 1 מתוך {total} סונכרן רק בחלקו. פרטים למטה.",
+    },
+    "manual.finished_skipped": {
+        "en": "Finished at {at}: {synced} of {total} synced. {count} have not connected "
+        "Google, so nothing was synced for them.",
+        "he": "הסתיים ב-{at}: {synced} מתוך {total} סונכרנו. {count} לא חיברו את Google, "
+        "ולכן לא סונכרן עבורם דבר.",
+    },
+    "manual.finished_skipped.one": {
+        "en": "Finished at {at}: {synced} of {total} synced. One has not connected Google, "
+        "so nothing was synced for them.",
+        "he": "הסתיים ב-{at}: {synced} מתוך {total} סונכרנו. מאמן/ת אחד/ת לא חיבר/ה את "
+        "Google, ולכן לא סונכרן עבורו/ה דבר.",
     },
     "manual.finished_nothing": {
         "en": "Nothing was synced: none of the chosen trainers has connected Google.",

@@ -151,7 +151,11 @@ def test_staff_start_a_sync_of_all_trainers_and_watch_it_finish(
     progress = at.dataframe[0].value
     row = progress[progress["Name"] == name].iloc[0]
     assert (row["State"], row["Read from Google"], row["Sent to Google"]) == ("Done", 12, 3)
-    assert any("All finished" in s.value for s in at.success)
+    # Two of the three never connected Google: nothing was synced for them, so not "all done".
+    assert not at.success
+    assert [w.value.split(": ", 1)[1] for w in at.warning] == [
+        "1 of 3 synced. 2 have not connected Google, so nothing was synced for them."
+    ]
     worker.huey.flush()
 
 
@@ -384,7 +388,7 @@ def test_a_trainer_whose_google_needs_reconnecting_is_not_called_unconnected(
     states = sorted(state.strip("\u2067\u2069") for state in progress["מצב"])  # RTL isolates
     assert states == ["Google לא מחובר", "Google לא מחובר", "נדרש חיבור מחדש"], states
     assert worker.huey.pending_count() == 0  # nothing queued that could only fail
-    assert "1 מתוך 3 נכשלו" in at.warning[0].value
+    assert "אבל 1 מתוך 3 נכשל." in at.warning[0].value  # one failed: the singular verb
     problems = " ".join(m.value for m in at.markdown)
     assert "חיבור מחדש" in problems
     assert not [b for b in at.button if b.key == "manual_sync_retry"]
@@ -407,3 +411,28 @@ def test_staff_whose_access_is_turned_off_stop_seeing_the_sync_they_follow(
     assert not at.dataframe
     assert [e.value for e in at.error] == [MESSAGES["shell.access_off"]["en"]]
     worker.huey.flush()
+
+
+@pytest.mark.parametrize("kind", ["quota_exceeded", "needs_reauth"])
+def test_no_retry_is_offered_beside_a_failure_that_a_retry_cannot_mend(
+    app_as: Callable[..., AppTest], demo_store: str, kind: str
+) -> None:
+    """The explanation says retrying now fails again: a retry button beside it would only
+    queue a sync that fails the same way."""
+    dana = _connect(demo_store, EMAILS["trainer"])
+    worker.huey.flush()
+    at = app_as(EMAILS["staff"]).run()
+    _start_sync_for_everyone(at)
+    _record_run(
+        demo_store,
+        dana,
+        RunOutcome.FAILED,
+        started_at=utcnow(),
+        finished_at=utcnow(),
+        error="Google said no",
+        error_kind=kind,
+    )
+    at.run()
+    assert not at.exception
+    assert "fails again" in " ".join(m.value for m in at.markdown)
+    assert not [b for b in at.button if b.key == "manual_sync_retry"]
