@@ -119,9 +119,11 @@ def test_holding_a_lease_renews_it_while_the_work_runs_and_frees_it_after(
         engine, "tick", TTL, worker="worker-a", clock=clock, renew_every=timedelta(milliseconds=10)
     ) as held:
         assert held.owner.startswith("worker-a:")
-        with pytest.raises(lease.LeaseHeld):
-            with lease.holding(engine, "tick", TTL, worker="worker-b", clock=clock):
-                pass  # pragma: no cover - never entered
+        with (
+            pytest.raises(lease.LeaseHeld),
+            lease.holding(engine, "tick", TTL, worker="worker-b", clock=clock),
+        ):
+            pass  # pragma: no cover - never entered
         moment[0] = started + TTL * 2  # the work outlives its first lease
         _eventually(
             lambda: lease.holder(engine, "tick", now=started + TTL * 2) == held.owner,
