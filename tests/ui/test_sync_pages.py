@@ -17,6 +17,7 @@ from db.models import (
     GoogleCalendarSyncSettings,
     Integration,
     IntegrationCredential,
+    Lease,
     RunOutcome,
     SyncRun,
     SyncTrigger,
@@ -167,8 +168,12 @@ def test_failed_syncs_can_be_retried_from_the_page(
     at = app_as(EMAILS["staff"]).run()
     at.switch_page("pages/manual_sync.py").run()
     at.button(key="manual_sync_start").click().run()
+    # The queued sync "ran" and failed: a consumer taking the task takes its waiting mark too.
     worker.huey.flush()
     with Session(get_engine(demo_store)) as session:
+        mark = session.get(Lease, worker.SYNC_PENDING_LEASE.format(trainer_id=connected))
+        assert mark is not None
+        session.delete(mark)
         session.add(
             SyncRun(
                 trainer_id=connected,
