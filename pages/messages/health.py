@@ -172,6 +172,22 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "התנגשות הוכרעה בידי המאמן/ת",
     },
     "health.event.demo_seeded": {"en": "Demo data created", "he": "נוצרו נתוני הדגמה"},
+    "health.event.google_account_changed": {
+        "en": "Reconnected with another Google account",
+        "he": "חובר מחדש עם חשבון Google אחר",
+    },
+    "health.event.google_event_skipped": {
+        "en": "A Google event could not be stored and was skipped",
+        "he": "אירוע מ-Google לא נשמר ודולג עליו",
+    },
+    "health.event.login_identity_bound": {
+        "en": "Login tied to the person's account at the login provider",
+        "he": "הכניסה נקשרה לחשבון של האדם אצל ספק ההתחברות",
+    },
+    "health.event.login_identity_mismatch": {
+        "en": "Login refused: another account with the same address",
+        "he": "הכניסה נדחתה: חשבון אחר עם אותה כתובת",
+    },
     "health.event.google_connected": {
         "en": "Google Calendar connected",
         "he": "יומן Google חובר",
