@@ -23,6 +23,7 @@ from integrations.google_calendar.service import (
     request_sync,
 )
 from integrations.google_calendar.status import GoogleCalendarStatus
+from pages._plain import plain
 from pages._shell import (
     display_zone,
     error_message,
@@ -140,7 +141,7 @@ with st.container(border=True):
     st.subheader(f"{icon} {t('integration.google_calendar')}: {status_label(status.status)}")
     if status.account_email:
         left, right = st.columns(2)
-        left.markdown(f"**{t('google.account')}:** {status.account_email}")
+        left.markdown(f"**{t('google.account')}:** {plain(status.account_email)}")
         left.markdown(
             f"**{t('google.token_expires')}:** {local_time(status.token_expires_at, zone)}"
         )

@@ -26,6 +26,7 @@ from integrations.core.errors import NotFound
 from integrations.health import ErrorLogFilter
 from integrations.runtime import session as open_session
 from pages._messages import MESSAGES
+from pages._plain import plain
 from pages._shell import (
     display_zone,
     is_rtl,
@@ -593,7 +594,7 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
                 "health.run.title",
                 # Isolated: a Hebrew name in an English line would draw the time after it
                 # into its right-to-left run ("Sync run of 18:19 28/11/2026 ,נועה מזרחי").
-                trainer=f"\u2068{detail.trainer_name}\u2069",
+                trainer=f"\u2068{plain(detail.trainer_name)}\u2069",
                 when=local_time(detail.started_at, detail.timezone),
             )
         )
@@ -612,7 +613,7 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
                 t(
                     "health.run.error",
                     kind=_kind_label(detail.error_kind or "unknown"),
-                    error=detail.error,
+                    error=plain(detail.error),
                 )
             )
         st.caption(

@@ -16,6 +16,7 @@ from integrations.google_calendar.service import manual_progress, start_manual_s
 from integrations.runtime import session as open_session
 from integrations.trainers import list_trainer_overviews
 from pages._messages import MESSAGES
+from pages._plain import plain
 from pages._shell import (
     display_zone,
     keep_choices,
@@ -124,10 +125,10 @@ def show_problems(progress: list[TrainerProgress]) -> None:
         return
     st.subheader(t("manual.problems"))
     for p in troubled:
-        st.markdown(f"**{p.name}**: {error_label(p)}. {t(f'manual.fix.{kind_of(p)}')}")
+        st.markdown(f"**{plain(p.name)}**: {error_label(p)}. {t(f'manual.fix.{kind_of(p)}')}")
     with st.expander(t("manual.details")):
         for p in troubled:
-            st.caption(f"{p.name} ({p.error_kind or 'unknown'})")
+            st.caption(plain(f"{p.name} ({p.error_kind or 'unknown'})"))
             st.code(p.error or "—", language=None, wrap_lines=True)
 
 

@@ -8,6 +8,7 @@ from integrations.core.access import Actor
 from integrations.core.errors import NotFound
 from integrations.core.notifications import list_notifications, mark_all_read, mark_read
 from integrations.runtime import session as open_session
+from pages._plain import plain
 from pages._shell import display_zone, local_time, require_login, t
 
 actor = require_login()
@@ -45,7 +46,7 @@ for note in notes:
     with st.container(border=True):
         title_column, action_column = st.columns([5, 1])
         badge = "🔵 " if note.read_at is None else ""
-        title_column.markdown(f"{badge}**{note.title}**")
+        title_column.markdown(f"{badge}**{plain(note.title)}**")
         title_column.caption(local_time(note.created_at, zone))
         if note.body:
             title_column.write(note.body)
