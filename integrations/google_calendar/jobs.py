@@ -26,7 +26,7 @@ from db.models import (
     utcnow,
 )
 from integrations.config import get_settings
-from integrations.core.crypto import cipher_from_settings
+from integrations.core.crypto import DecryptionError, cipher_from_settings
 from integrations.core.ratelimit import shared_google_rate_limiter
 from integrations.core.retry import ErrorKind, classify
 from integrations.google_calendar import sync
@@ -77,7 +77,12 @@ def refresh_token(credential_id: str) -> bool:
         credential = session.get(IntegrationCredential, credential_id)
         if credential is None or credential.status is not ConnectionStatus.CONNECTED:
             return False
-        credentials = credentials_for(credential, settings, cipher)
+        try:
+            credentials = credentials_for(credential, settings, cipher)
+        except DecryptionError:
+            # A key was dropped before this token was re-encrypted: only a new consent mends it.
+            sync.mark_needs_reauth(session, credential, sync.UNREADABLE_ACCESS)
+            return False
         try:
             with requests.Session() as http:
                 credentials.refresh(Request(http))  # type: ignore[no-untyped-call]

@@ -20,6 +20,7 @@ from db.models import (
 )
 from integrations import worker
 from integrations.core.access import Actor
+from integrations.core.crypto import TokenCipher, generate_key
 from integrations.google_calendar import jobs
 from integrations.google_calendar.status import update_google_calendar_sync_settings
 from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
@@ -123,6 +124,25 @@ def test_a_revoked_grant_found_while_refreshing_needs_reauth_once(
     assert not jobs.refresh_token(credential.id)
     trainer.session.refresh(credential)
     assert credential.status is ConnectionStatus.NEEDS_REAUTH
+    notes = trainer.session.exec(select(Notification)).all()
+    assert sorted(n.user_id for n in notes) == sorted(
+        [people["trainer"].user_id, people["manager"].user_id]
+    )
+
+
+def test_a_token_no_configured_key_can_read_found_while_refreshing_asks_for_reconnecting(
+    trainer: Trainer, people: dict[str, Actor]
+) -> None:
+    """The key that encrypted it was dropped: the refresh says reconnect instead of crashing."""
+    credential = trainer.session.exec(select(IntegrationCredential)).one()
+    foreign = TokenCipher([generate_key()])
+    credential.refresh_token_encrypted = foreign.encrypt("1//some-refresh-token")
+    trainer.session.add(credential)
+    trainer.session.commit()
+    assert not jobs.refresh_token(credential.id)
+    trainer.session.refresh(credential)
+    assert credential.status is ConnectionStatus.NEEDS_REAUTH
+    assert credential.last_error is not None and "reconnect" in credential.last_error
     notes = trainer.session.exec(select(Notification)).all()
     assert sorted(n.user_id for n in notes) == sorted(
         [people["trainer"].user_id, people["manager"].user_id]
