@@ -28,3 +28,17 @@ def test_every_screenshot_is_shown_in_the_readme_in_both_languages() -> None:
     )
     # Two moments of a journey rather than pages: each is shown once.
     assert one_language == ["health-alert", "trainer-synced"], one_language
+
+
+def test_every_test_the_readme_names_for_a_claim_exists() -> None:
+    """The reliability table backs each claim with a test: a renamed or removed test would leave
+    the claim unbacked, so the names must resolve to test functions."""
+    named = re.findall(r"`(tests/[\w/]+\.py)::(test_\w+)`", README)
+    assert len(named) >= 10, "the README's reliability table names no tests"
+    missing = [
+        f"{path}::{name}"
+        for path, name in named
+        if not (ROOT / path).is_file()
+        or not re.search(rf"^def {name}\(", (ROOT / path).read_text(encoding="utf-8"), re.M)
+    ]
+    assert not missing, missing
