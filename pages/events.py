@@ -209,8 +209,13 @@ def warn_past(prefix: str, slot: Any, values: dict[str, Any], button: str) -> No
 
 
 def forget_form(prefix: str) -> None:
+    """Empty the form for the next session. Fields without a default of their own are set to
+    empty, not popped: a widget whose key is popped takes the browser's last value back."""
     for name in FORM_FIELDS:
         st.session_state.pop(f"{prefix}_{name}", None)
+    st.session_state[f"{prefix}_client"] = NOBODY
+    st.session_state[f"{prefix}_location"] = ""
+    st.session_state[f"{prefix}_notes"] = ""
 
 
 def finish(toast: str, overlaps: list[EventView] | None = None) -> None:

@@ -80,3 +80,28 @@ def test_a_title_over_500_characters_pasted_into_the_booking_form_is_kept_and_ex
     expect(page.get_by_test_id("stAlert").filter(has_text=message)).to_be_visible()
     expect(title).to_have_value(long_title)
     expect(page.get_by_text(text("events.created", "he"))).to_have_count(0)
+
+
+def test_after_booking_the_form_is_empty_again_for_the_next_session(
+    stack: Stack, context: BrowserContext
+) -> None:
+    """Place and notes of one booking must not ride along into the next: the browser used to
+    give the form its last values back once the page forgot them."""
+    page = context.new_page()
+    log_in(page, stack, account=demo_email(Role.TRAINER))
+    page.get_by_test_id("stSidebarNav").get_by_text(text("page.events", "he"), exact=True).click()
+    expect_week_grid(page, "he")
+    page.get_by_text(text("events.new", "he")).click()
+    page.locator(".st-key-events_new_title input").fill("אימון עם מקום")
+    page.locator(".st-key-events_new_location input").fill("פארק הירקון")
+    page.locator(".st-key-events_new_notes textarea").fill("להביא מזרן")
+    page.get_by_role("button", name=text("events.create", "he")).click()
+    expect(page.get_by_text(text("events.created", "he"))).to_be_visible()
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    if not page.locator(".st-key-events_new_location input").is_visible():
+        page.get_by_text(text("events.new", "he")).click()
+    expect(page.locator(".st-key-events_new_location input")).to_have_value("")
+    expect(page.locator(".st-key-events_new_notes textarea")).to_have_value("")
+    expect(page.locator(".st-key-events_new_title input")).to_have_value(
+        text("events.default_title", "he")
+    )
