@@ -21,7 +21,7 @@ from typing import Any
 from bench.google_world import RequestLog, Trainer, World, reset_emulator, running_emulator
 from bench.report import Table
 from bench.stores import scratch_stores
-from bench.webhooks import Channel, LoadResult, api_process, fire, free_loopback_port, queued_syncs
+from bench.webhooks import Webhooks, measure_webhooks, spread, webhook_table
 from db.models import RunOutcome
 from integrations.google_calendar.sync import BATCH_SIZE, PAGE_SIZE
 
@@ -197,61 +197,6 @@ def measure_push(world: World, store: str, plan: Plan) -> Push:
     return result
 
 
-# --- Webhooks ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Webhooks:
-    store: str
-    calendars: int
-    load: LoadResult
-    syncs_queued: dict[str, int]
-    pending_marks: int
-
-
-def measure_webhooks(database_url: str, data_dir: Path, store: str, plan: Plan) -> Webhooks:
-    """Calendars with live push channels to the api process, then a burst of notifications."""
-    port = free_loopback_port()
-    world = World.open(database_url, data_dir, api_public_url=f"http://127.0.0.1:{port}")
-    try:
-        with api_process(world, port, data_dir / "api.log") as api:
-            trainers = [world.connect_trainer(f"hook{n}") for n in range(plan.webhook_calendars)]
-            for trainer in trainers:
-                run = world.sync(trainer.id)  # opens the channel (Google then says `sync`)
-                assert run.outcome is RunOutcome.SUCCESS, run.error
-            trainer_ids = [trainer.id for trainer in trainers]
-            channels = [
-                Channel(
-                    channel.channel_id,
-                    world.cipher.decrypt(channel.token_encrypted),
-                    channel.resource_id,
-                    channel.trainer_id,
-                )
-                for channel in world.live_channels(trainer_ids)
-            ]
-            assert len(channels) == plan.webhook_calendars, channels
-            waiting_before, _ = queued_syncs(world, trainer_ids)
-            load = fire(
-                api,
-                channels,
-                deliveries=plan.webhook_deliveries,
-                concurrency=plan.webhook_concurrency,
-            )
-            waiting, marked = queued_syncs(world, trainer_ids)
-    finally:
-        world.close()
-    return Webhooks(
-        store,
-        plan.webhook_calendars,
-        load,
-        {
-            trainer_id: waiting[trainer_id] - waiting_before[trainer_id]
-            for trainer_id in trainer_ids
-        },
-        marked,
-    )
-
-
 # --- All of it --------------------------------------------------------------------------------
 
 
@@ -287,7 +232,16 @@ def measure(plan: Plan) -> Results:
             finally:
                 world.close()
             progress(f"{store}: {plan.webhook_deliveries:,} webhook deliveries")
-            results.webhooks.append(measure_webhooks(url, data_dir, store, plan))
+            results.webhooks.append(
+                measure_webhooks(
+                    url,
+                    data_dir,
+                    store,
+                    calendars=plan.webhook_calendars,
+                    deliveries=plan.webhook_deliveries,
+                    concurrency=plan.webhook_concurrency,
+                )
+            )
     # Kept when something failed: the api process's log is in there.
     shutil.rmtree(data_root, ignore_errors=True)
     return results
@@ -394,8 +348,8 @@ def incremental_table(results: Results) -> Table:
                 f"{measured.calendar_size:,} events",
                 f"{measured.changes:,}",
                 str(len(measured.seconds)),
-                _spread(measured.requests),
-                _spread(measured.updated),
+                spread(measured.requests),
+                spread(measured.updated),
                 _seconds(statistics.median(measured.seconds)),
             ]
         )
@@ -430,11 +384,11 @@ def push_table(results: Results) -> Table:
                 measured.store,
                 f"{measured.sessions:,}",
                 str(len(measured.seconds)),
-                f"{_spread([log.count('POST', '/batch/calendar/v3') for log in measured.logs])} "
+                f"{spread([log.count('POST', '/batch/calendar/v3') for log in measured.logs])} "
                 f"({math.ceil(measured.sessions / BATCH_SIZE)})",
-                _spread([log.api_calls - log.count("GET", "/events") for log in measured.logs]),
-                _spread([log.http_requests for log in measured.logs]),
-                _spread(measured.pushed),
+                spread([log.api_calls - log.count("GET", "/events") for log in measured.logs]),
+                spread([log.http_requests for log in measured.logs]),
+                spread(measured.pushed),
                 _seconds(seconds),
                 f"{measured.sessions / seconds:,.0f}",
             ]
@@ -448,67 +402,12 @@ def push_table(results: Results) -> Table:
     return table
 
 
-def webhook_table(results: Results) -> Table:
-    table = Table(
-        "Google Calendar: push notifications at the api process",
-        [
-            "store",
-            "deliveries",
-            "concurrent",
-            "requests/s",
-            "p50",
-            "p99",
-            "max",
-            "api CPU per request",
-            "outcomes",
-            "syncs enqueued per calendar",
-        ],
-    )
-    for measured in results.webhooks:
-        load = measured.load
-        queued = list(measured.syncs_queued.values())
-        table.rows.append(
-            [
-                measured.store,
-                f"{load.deliveries:,}",
-                str(load.concurrency),
-                f"{load.per_second:,.0f}",
-                f"{load.median_ms:.1f} ms",
-                f"{load.percentile(0.99):.1f} ms",
-                f"{max(load.latencies_ms):.0f} ms",
-                f"{load.server_cpu_seconds / load.deliveries * 1000:.2f} ms"
-                if load.server_cpu_seconds is not None
-                else "?",
-                ", ".join(f"{name} {count:,}" for name, count in load.outcomes.most_common()),
-                f"{_spread(queued)} ({sum(queued)} for {measured.calendars} calendars)",
-            ]
-        )
-    table.notes.append(
-        "The product's api process (`python -m integrations api`: uvicorn, one process) on a "
-        "loopback port over the store; calendars with live channels opened by a real sync; "
-        "notifications signed as Google signs them (channel id, token, resource id), spread "
-        "round-robin over the channels, each channel numbering its messages upwards; each of the "
-        "concurrent senders (threads, one keep-alive connection each) sends the next one when "
-        "its last is answered. Latency is measured by the sender. API CPU is the api process's "
-        "user + system time over the burst (`/proc/PID/stat`). `duplicate` is a message "
-        "overtaken in flight by a later one of its channel, dropped as it should be. Syncs "
-        "enqueued are counted in the Huey queue; no worker runs, so the `google-sync-pending:` "
-        "mark set by the first notification debounces all later ones."
-    )
-    return table
-
-
-def _spread(values: list[int]) -> str:
-    low, high = min(values), max(values)
-    return f"{low:,}" if low == high else f"{low:,}–{high:,}"
-
-
 def tables(results: Results) -> list[Table]:
     made = [
         full_sync_table(results),
         incremental_table(results),
         push_table(results),
-        webhook_table(results),
+        webhook_table(results.webhooks),
     ]
     capped = [size for size in FULL.full_sync_sizes if size > FULL.postgres_full_sync_cap]
     postgres_sizes = {m.size for m in results.full_syncs if m.store == "PostgreSQL"}

@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from bench.google_world import World
+from bench.report import Table
+from db.models import RunOutcome
 from integrations.core.queue import make_huey
 from integrations.google_calendar.channels import WEBHOOK_PATH
 
@@ -216,3 +218,121 @@ def queued_syncs(world: World, trainer_ids: list[str]) -> tuple[Counter[str], in
         if lease.holder(store, SYNC_PENDING_LEASE.format(trainer_id=trainer_id)) is not None
     )
     return waiting, marked
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Webhooks:
+    store: str
+    calendars: int
+    load: LoadResult
+    syncs_queued: dict[str, int]
+    pending_marks: int
+
+
+def measure_webhooks(
+    database_url: str,
+    data_dir: Path,
+    store: str,
+    *,
+    calendars: int,
+    deliveries: int,
+    concurrency: int,
+) -> Webhooks:
+    """Calendars with live push channels to the api process, then a burst of notifications."""
+    port = free_loopback_port()
+    world = World.open(database_url, data_dir, api_public_url=f"http://127.0.0.1:{port}")
+    try:
+        with api_process(world, port, data_dir / "api.log") as api:
+            trainers = [world.connect_trainer(f"hook{n}") for n in range(calendars)]
+            for trainer in trainers:
+                run = world.sync(trainer.id)  # opens the channel (Google then says `sync`)
+                assert run.outcome is RunOutcome.SUCCESS, run.error
+            trainer_ids = [trainer.id for trainer in trainers]
+            channels = [
+                Channel(
+                    channel.channel_id,
+                    world.cipher.decrypt(channel.token_encrypted),
+                    channel.resource_id,
+                    channel.trainer_id,
+                )
+                for channel in world.live_channels(trainer_ids)
+            ]
+            assert len(channels) == calendars, channels
+            waiting_before, _ = queued_syncs(world, trainer_ids)
+            load = fire(
+                api,
+                channels,
+                deliveries=deliveries,
+                concurrency=concurrency,
+            )
+            waiting, marked = queued_syncs(world, trainer_ids)
+    finally:
+        world.close()
+    return Webhooks(
+        store,
+        calendars,
+        load,
+        {
+            trainer_id: waiting[trainer_id] - waiting_before[trainer_id]
+            for trainer_id in trainer_ids
+        },
+        marked,
+    )
+
+
+def webhook_table(measured_stores: list[Webhooks]) -> Table:
+    table = Table(
+        "Google Calendar: push notifications at the api process",
+        [
+            "store",
+            "deliveries",
+            "concurrent",
+            "requests/s",
+            "p50",
+            "p99",
+            "max",
+            "api CPU per request",
+            "outcomes",
+            "syncs enqueued per calendar",
+        ],
+    )
+    for measured in measured_stores:
+        load = measured.load
+        queued = list(measured.syncs_queued.values())
+        table.rows.append(
+            [
+                measured.store,
+                f"{load.deliveries:,}",
+                str(load.concurrency),
+                f"{load.per_second:,.0f}",
+                f"{load.median_ms:.1f} ms",
+                f"{load.percentile(0.99):.1f} ms",
+                f"{max(load.latencies_ms):.0f} ms",
+                f"{load.server_cpu_seconds / load.deliveries * 1000:.2f} ms"
+                if load.server_cpu_seconds is not None
+                else "?",
+                ", ".join(f"{name} {count:,}" for name, count in load.outcomes.most_common()),
+                f"{spread(queued)} ({sum(queued)} for {measured.calendars} calendars)",
+            ]
+        )
+    table.notes.append(
+        "The product's api process (`python -m integrations api`: uvicorn, one process) on a "
+        "loopback port over the store; calendars with live channels opened by a real sync; "
+        "notifications signed as Google signs them (channel id, token, resource id), spread "
+        "round-robin over the channels, each channel numbering its messages upwards; each of the "
+        "concurrent senders (threads, one keep-alive connection each) sends the next one when "
+        "its last is answered. Latency is measured by the sender. API CPU is the api process's "
+        "user + system time over the burst (`/proc/PID/stat`). `duplicate` is a message "
+        "overtaken in flight by a later one of its channel, dropped as it should be. Syncs "
+        "enqueued are counted in the Huey queue; no worker runs, so the `google-sync-pending:` "
+        "mark set by the first notification debounces all later ones."
+    )
+    return table
+
+
+def spread(values: list[int]) -> str:
+    low, high = min(values), max(values)
+    return f"{low:,}" if low == high else f"{low:,}–{high:,}"
