@@ -744,6 +744,9 @@ class ErrorLogEntry:
     event: str
     message: str
     sync_run_id: str | None
+    #: The `ErrorKind` stored with the row (a run's `error_kind`, or a log line's `details`), so a
+    #: page can say what went wrong in the reader's language without reading the English message.
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -752,6 +755,13 @@ class ErrorLogPage:
     total: int
     page: int
     pages: int
+
+
+def _logged_kind(table: Any) -> Any:
+    """The error kind a log line stored in its details: `error_kind` (a run's end) or `kind`
+    (a change not sent to Google)."""
+    details = col(table.details)
+    return sa.func.coalesce(details["error_kind"].as_string(), details["kind"].as_string())
 
 
 def _error_log_query(filters: ErrorLogFilter) -> sa.Subquery:
@@ -802,6 +812,7 @@ def _error_log_query(filters: ErrorLogFilter) -> sa.Subquery:
         col(IntegrationLog.event).label("event"),
         col(IntegrationLog.message).label("message"),
         col(IntegrationLog.sync_run_id).label("sync_run_id"),
+        _logged_kind(IntegrationLog).label("kind"),
     ).where(*log_conditions)
     parts: list[Any] = [log_part]
     if LogLevel.ERROR in filters.levels:
@@ -816,6 +827,7 @@ def _error_log_query(filters: ErrorLogFilter) -> sa.Subquery:
                 sa.func.coalesce(col(SyncRun.error_kind), "sync_failed"),
                 sa.func.coalesce(col(SyncRun.error), ""),
                 col(SyncRun.id),
+                col(SyncRun.error_kind),
             ).where(*run_conditions)
         )
     return sa.union_all(*parts).subquery("error_log")
@@ -841,6 +853,7 @@ def _entries(session: Session, query: sa.Subquery, limit: int, offset: int) -> l
             event=r.event,
             message=r.message,
             sync_run_id=r.sync_run_id,
+            kind=r.kind,
         )
         for r in rows
     ]
@@ -942,6 +955,7 @@ class RunLogLine:
     level: LogLevel
     event: str
     message: str
+    kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -996,7 +1010,16 @@ def run_detail(actor: Actor, run_id: str, *, session: Session) -> RunDetail:
             name: getattr(run, name)
             for name in ("fetched", "created", "updated", "deleted", "pushed", "conflicts")
         },
-        log=[RunLogLine(line.at, line.level, line.event, line.message) for line in lines],
+        log=[
+            RunLogLine(
+                line.at,
+                line.level,
+                line.event,
+                line.message,
+                (line.details or {}).get("error_kind") or (line.details or {}).get("kind"),
+            )
+            for line in lines
+        ],
     )
 
 

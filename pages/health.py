@@ -191,11 +191,33 @@ def _event_label(event: str) -> str:
     return event
 
 
-def _message_text(message: str) -> str:
-    """A message that is only a provider's code (Google's `access_denied` when a trainer declines
-    the consent) is explained, with the code kept beside it for searching and support."""
+def _message_text(message: str, event: str = "", kind: str | None = None) -> str:
+    """What a log line says, in the reader's language: by the error kind stored with it, else by
+    its event; never by reading the English text, which the technical details keep. A message
+    that is only a provider's code (Google's `access_denied` when a trainer declines the consent)
+    is explained, with the code kept beside it for searching and support. A line the catalogue
+    cannot name is shown as logged rather than hidden."""
     key = f"health.message.{message}"
-    return f"{t(key)} ({message})" if key in MESSAGES else message
+    if key in MESSAGES:
+        return f"{t(key)} ({message})"
+    for key in (f"health.says.kind.{kind}", f"health.says.event.{event}"):
+        if key in MESSAGES:
+            return t(key)
+    return message
+
+
+def _technical(rows: list[tuple[str, str, str]]) -> None:
+    """The logged text itself (English, as the engine wrote it), folded away: for support and
+    for searching, not for reading."""
+    if not any(message for _, _, message in rows):
+        return
+    with st.expander(t("health.log.details")):
+        # Code, not a table: read left to right, as logged, and copied whole into a ticket.
+        st.code(
+            "\n".join(f"{when}  {event}  {message}" for when, event, message in rows if message),
+            language=None,
+            wrap_lines=True,
+        )
 
 
 def _trigger_label(trigger: str) -> str:
@@ -613,9 +635,11 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
                 t(
                     "health.run.error",
                     kind=_kind_label(detail.error_kind or "unknown"),
-                    error=plain(detail.error),
+                    error=plain(_message_text(detail.error, "sync_failed", detail.error_kind)),
                 )
             )
+            with st.expander(t("health.log.details")):
+                st.code(detail.error, language=None, wrap_lines=True)
         st.caption(
             t(
                 "health.run.counts",
@@ -634,8 +658,14 @@ def _drill_down(entries: list[health.ErrorLogEntry]) -> None:
                     t("health.col.when"): local_time(line.at, detail.timezone, "%H:%M:%S"),
                     t("health.col.level"): t(f"health.level.{line.level.value}"),
                     t("health.col.event"): _event_label(line.event),
-                    t("health.col.message"): _message_text(line.message),
+                    t("health.col.message"): _message_text(line.message, line.event, line.kind),
                 }
+                for line in detail.log
+            ]
+        )
+        _technical(
+            [
+                (local_time(line.at, detail.timezone, "%H:%M:%S"), line.event, line.message)
                 for line in detail.log
             ]
         )
@@ -705,10 +735,13 @@ def error_log() -> None:
                 else "—",
                 t("health.col.trainer"): e.trainer_name or "—",
                 t("health.col.event"): _event_label(e.event),
-                t("health.col.message"): _message_text(e.message),
+                t("health.col.message"): _message_text(e.message, e.event, e.kind),
             }
             for e in found.entries
         ]
+    )
+    _technical(
+        [(local_time(e.at, ZONE, "%d/%m %H:%M:%S"), e.event, e.message) for e in found.entries]
     )
     _drill_down(found.entries)
 

@@ -255,6 +255,143 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Google's consent page was temporarily unavailable",
         "he": "דף ההסכמה של Google לא היה זמין באופן זמני",
     },
+    # What a log line or a failed run says, for a person: by the error kind stored with it
+    # (never by reading the English message, which stays in the technical details and the CSV).
+    "health.says.kind.rate_limited": {
+        "en": "Google asked us to slow down (too many requests); the sync tries again shortly.",
+        "he": "Google ביקש להאט (יותר מדי בקשות); הסנכרון ינסה שוב בקרוב.",
+    },
+    "health.says.kind.transient": {
+        "en": "Google could not be reached or had a passing fault; the next sync tries again.",
+        "he": "לא ניתן היה להגיע ל-Google או שהייתה אצלו תקלה חולפת; הסנכרון הבא ינסה שוב.",
+    },
+    "health.says.kind.quota_exceeded": {
+        "en": "Today's Google quota is used up; syncing resumes when Google renews it.",
+        "he": "המכסה היומית של Google נוצלה; הסנכרון יתחדש כש-Google יחדש אותה.",
+    },
+    "health.says.kind.needs_reauth": {
+        "en": "Google refuses this trainer's access; the trainer must reconnect Google Calendar.",
+        "he": "Google מסרב לגישה של המאמן/ת; עליו/ה לחבר מחדש את יומן Google.",
+    },
+    "health.says.kind.forbidden": {
+        "en": "Google does not allow this change (for example, an event someone else organises).",
+        "he": "Google אינו מתיר את השינוי הזה (למשל אירוע שמישהו אחר מארגן).",
+    },
+    "health.says.kind.not_found": {
+        "en": "Google no longer has this calendar or event.",
+        "he": "היומן או האירוע כבר לא קיימים ב-Google.",
+    },
+    "health.says.kind.gone": {
+        "en": "Google asked for a full sync; the next sync reads the calendar again from scratch.",
+        "he": "Google ביקש סנכרון מלא; הסנכרון הבא יקרא את היומן מחדש מההתחלה.",
+    },
+    "health.says.kind.conflict": {
+        "en": "Google already has this event.",
+        "he": "האירוע הזה כבר קיים ב-Google.",
+    },
+    "health.says.kind.precondition_failed": {
+        "en": "The event changed in Google meanwhile; the next sync settles it.",
+        "he": "האירוע השתנה ב-Google בינתיים; הסנכרון הבא יכריע.",
+    },
+    "health.says.kind.invalid": {
+        "en": "Google refused the request as invalid.",
+        "he": "Google דחה את הבקשה כלא תקינה.",
+    },
+    "health.says.kind.interrupted": {
+        "en": "The sync stopped midway (its worker went away); the next sync starts it again.",
+        "he": "הסנכרון נעצר באמצע (התהליך שהריץ אותו נעלם); הסנכרון הבא יתחיל אותו מחדש.",
+    },
+    "health.says.kind.internal": {
+        "en": "The sync stopped on an unexpected error; the worker's log has the details.",
+        "he": "הסנכרון נעצר בשגיאה לא צפויה; הפרטים ביומן של תהליך הרקע.",
+    },
+    "health.says.kind.unknown": {
+        "en": "Something went wrong that has no name yet; the technical details say what.",
+        "he": "משהו השתבש ואין לו עדיין שם; הפרטים הטכניים מפרטים מה.",
+    },
+    # ... or, with no kind, by the event itself.
+    "health.says.event.sync_finished": {
+        "en": "The sync finished without errors.",
+        "he": "הסנכרון הסתיים ללא שגיאות.",
+    },
+    "health.says.event.sync_failed": {
+        "en": "The sync failed.",
+        "he": "הסנכרון נכשל.",
+    },
+    "health.says.event.channel_failed": {
+        "en": "Google's realtime channel could not be opened; the hourly check still picks up "
+        "changes.",
+        "he": "לא ניתן היה לפתוח את ערוץ זמן האמת של Google; הבדיקה השעתית עדיין קולטת שינויים.",
+    },
+    "health.says.event.google_needs_reauth": {
+        "en": "Google refuses this trainer's access; the trainer must reconnect Google Calendar.",
+        "he": "Google מסרב לגישה של המאמן/ת; עליו/ה לחבר מחדש את יומן Google.",
+    },
+    "health.says.event.google_event_skipped": {
+        "en": "One event from Google could not be stored and was left out; the others synced.",
+        "he": "אירוע אחד מ-Google לא נשמר ונותר בחוץ; השאר סונכרנו.",
+    },
+    "health.says.event.push_failed": {
+        "en": "A change made here did not reach Google.",
+        "he": "שינוי שנעשה כאן לא הגיע ל-Google.",
+    },
+    "health.says.event.alert_raised": {
+        "en": "An alert was opened and the people concerned were told.",
+        "he": "נפתחה התראה והגורמים הרלוונטיים עודכנו.",
+    },
+    "health.says.event.alert_resolved": {
+        "en": "The alert's cause is gone; the alert was closed.",
+        "he": "הגורם להתראה נעלם; ההתראה נסגרה.",
+    },
+    "health.says.event.google_connected": {
+        "en": "The trainer connected a Google account.",
+        "he": "המאמן/ת חיבר/ה חשבון Google.",
+    },
+    "health.says.event.google_reconnected": {
+        "en": "The trainer connected Google again.",
+        "he": "המאמן/ת חיבר/ה את Google מחדש.",
+    },
+    "health.says.event.google_disconnected": {
+        "en": "The trainer disconnected Google.",
+        "he": "המאמן/ת ניתק/ה את Google.",
+    },
+    "health.says.event.google_account_changed": {
+        "en": "A different Google account was connected: the old account's calendar choices, "
+        "sync state and channels were reset.",
+        "he": "חובר חשבון Google אחר: בחירות היומנים, מצב הסנכרון והערוצים של החשבון הקודם אופסו.",
+    },
+    "health.says.event.google_sync_settings_changed": {
+        "en": "The sync settings were changed.",
+        "he": "הגדרות הסנכרון שונו.",
+    },
+    "health.says.event.conflict_overridden": {
+        "en": "The trainer chose which version of a conflicting event to keep.",
+        "he": "המאמן/ת בחר/ה איזו גרסה של אירוע מתנגש לשמור.",
+    },
+    "health.says.event.demo_seeded": {
+        "en": "The demo organisation was created.",
+        "he": "ארגון ההדגמה נוצר.",
+    },
+    "health.says.event.login_identity_bound": {
+        "en": "This person's login was tied to their account at the login provider.",
+        "he": "הכניסה של האדם נקשרה לחשבון שלו אצל ספק ההתחברות.",
+    },
+    "health.says.event.login_identity_mismatch": {
+        "en": "A login with this address came from another account at the provider; refused.",
+        "he": "כניסה עם הכתובת הזו הגיעה מחשבון אחר אצל הספק; נדחתה.",
+    },
+    "health.says.event.user_invited": {
+        "en": "A person was invited.",
+        "he": "הוזמן/ה משתמש/ת.",
+    },
+    "health.says.event.user_role_changed": {
+        "en": "A person's role was changed.",
+        "he": "התפקיד של משתמש/ת שונה.",
+    },
+    "health.log.details": {
+        "en": "Technical details (as logged)",
+        "he": "פרטים טכניים (כפי שנרשמו)",
+    },
     # What started a sync run
     "health.trigger.manual": {"en": "by hand", "he": "ידנית"},
     "health.trigger.schedule": {"en": "on schedule", "he": "לפי התזמון"},

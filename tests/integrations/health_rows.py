@@ -96,6 +96,7 @@ def sync_run(
                 sync_run_id=run.id,
                 event="sync_failed" if failed else "sync_finished",
                 message=run.error or "fetched 0, created 0",
+                details={"error_kind": run.error_kind, "http_requests": run.http_requests},
             )
         )
     session.commit()

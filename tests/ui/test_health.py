@@ -200,7 +200,8 @@ def test_opening_an_error_shows_its_run_and_the_lines_it_logged(
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Outcome"] == "Failed"
     assert metrics["Google requests"] == "9" and metrics["Rate-limit hits"] == "4"
-    assert "Google answered 429 rateLimitExceeded" in at.error[0].value
+    assert "Google asked us to slow down" in at.error[0].value
+    assert "Google answered 429 rateLimitExceeded" in [c.value for c in at.code]  # as logged
     lines = at.dataframe[-1].value
     assert list(lines["Event"]) == ["retry", "Sync failed"]
 
