@@ -239,6 +239,62 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "google.calendars": {"en": "Calendars", "he": "יומנים"},
     "google.scopes": {"en": "Permissions granted", "he": "הרשאות שניתנו"},
+    # The card's access line agrees with the connection (a refused grant is never "valid").
+    "google.token": {"en": "Access to Google", "he": "הגישה ל-Google"},
+    "google.token_renews": {
+        "en": "renewed automatically at the next sync",
+        "he": "תחודש אוטומטית בסנכרון הבא",
+    },
+    "google.token_refused": {
+        "en": "Google refuses it; reconnect below",
+        "he": "Google מסרב לה; יש לחבר מחדש למטה",
+    },
+    "google.frequency": {"en": "Syncs", "he": "תדירות הסנכרון"},
+    "google.auto_off": {
+        "en": "Only when asked (automatic sync off)",
+        "he": "רק לפי בקשה (הסנכרון האוטומטי כבוי)",
+    },
+    "google.channel_pending": {
+        "en": "opens with the next sync",
+        "he": "ייפתח בסנכרון הבא",
+    },
+    # Google's permissions by what they let us do (SCOPE_NAMES in google_calendar/status.py).
+    "google.scope.openid": {
+        "en": "Sign you in with your Google account",
+        "he": "לזהות אותך באמצעות חשבון Google שלך",
+    },
+    "google.scope.email": {
+        "en": "See your primary Google account email address",
+        "he": "לראות את כתובת האימייל הראשית של חשבון Google שלך",
+    },
+    "google.scope.profile": {
+        "en": "See your personal info, such as your name",
+        "he": "לראות את הפרטים האישיים שלך, כמו השם שלך",
+    },
+    "google.scope.calendar": {
+        "en": "See, edit, share and delete all your calendars",
+        "he": "לראות, לערוך, לשתף ולמחוק את כל היומנים שלך",
+    },
+    "google.scope.calendar_readonly": {
+        "en": "See and download any calendar you can access",
+        "he": "לראות ולהוריד כל יומן שיש לך גישה אליו",
+    },
+    "google.scope.calendar_events": {
+        "en": "See and edit events on your calendars",
+        "he": "לראות ולערוך אירועים ביומנים שלך",
+    },
+    "google.scope.calendar_events_readonly": {
+        "en": "See events on your calendars",
+        "he": "לראות אירועים ביומנים שלך",
+    },
+    "google.scope.calendar_list": {
+        "en": "See the list of calendars you are subscribed to",
+        "he": "לראות את רשימת היומנים שנרשמת אליהם",
+    },
+    "google.scope.unknown": {
+        "en": "A permission with no name here yet:",
+        "he": "הרשאה שעדיין אין לה שם כאן:",
+    },
     "google.connect": {"en": "Connect Google Calendar", "he": "חיבור יומן Google"},
     "google.reconnect": {"en": "Reconnect Google Calendar", "he": "חיבור מחדש של יומן Google"},
     "google.continue": {"en": "Continue to Google", "he": "מעבר ל-Google"},

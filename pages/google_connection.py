@@ -22,7 +22,7 @@ from integrations.google_calendar.service import (
     google_status,
     request_sync,
 )
-from integrations.google_calendar.status import GoogleCalendarStatus
+from integrations.google_calendar.status import SCOPE_NAMES, GoogleCalendarStatus, TokenState
 from pages._plain import plain
 from pages._shell import (
     display_zone,
@@ -60,6 +60,12 @@ def already_done(failure: ConsentError) -> bool:
     return failure.reason == "state_used" and google_status(actor, trainer_id).connected
 
 
+def scope_name(scope: str) -> str:
+    """A permission as a person reads it; one we cannot name, as Google names it."""
+    name = SCOPE_NAMES.get(scope)
+    return t(f"google.scope.{name}") if name else scope
+
+
 params = st.query_params
 if "state" in params:
     state, code, error = params.get("state", ""), params.get("code"), params.get("error")
@@ -71,7 +77,10 @@ if "state" in params:
             if not already_done(failure):
                 st.session_state["google_flash"] = (
                     "error",
-                    t(f"google.consent.{failure.reason}", missing=", ".join(failure.missing)),
+                    t(
+                        f"google.consent.{failure.reason}",
+                        missing="; ".join(scope_name(scope) for scope in failure.missing),
+                    ),
                 )
         except IntegrationError as failure:
             st.session_state["google_flash"] = ("error", error_message(failure, "google"))
@@ -133,6 +142,22 @@ def follow_sync() -> None:
     )
 
 
+def token_line(shown: GoogleCalendarStatus) -> str:
+    """The access line of the card, agreeing with the connection: a grant Google refuses is
+    never "valid until", whatever expiry the last token had."""
+    if shown.token_state is TokenState.REFUSED:
+        return f"**{t('google.token')}:** {t('google.token_refused')}"
+    if shown.token_state is TokenState.RENEWS:
+        return f"**{t('google.token')}:** {t('google.token_renews')}"
+    return f"**{t('google.token_expires')}:** {local_time(shown.token_expires_at, zone)}"
+
+
+def frequency_text(shown: GoogleCalendarStatus) -> str:
+    if not shown.auto_sync_enabled:
+        return t("google.auto_off")
+    return t(f"health.frequency.{shown.sync_frequency.value}")
+
+
 if status.status == "needs_reauth":
     st.warning(t("google.needs_reauth"), icon="⚠️")
 
@@ -142,22 +167,30 @@ with st.container(border=True):
     if status.account_email:
         left, right = st.columns(2)
         left.markdown(f"**{t('google.account')}:** {plain(status.account_email)}")
-        left.markdown(
-            f"**{t('google.token_expires')}:** {local_time(status.token_expires_at, zone)}"
-        )
+        left.markdown(token_line(status))
         left.markdown(
             f"**{t('google.last_sync')}:** {local_time(status.last_sync_at, zone)} "
             f"({outcome_label(status.last_sync_outcome)})"
         )
-        right.markdown(
-            f"**{t('google.channel_expires')}:** {local_time(status.channel_expires_at, zone)}"
-        )
+        right.markdown(f"**{t('google.frequency')}:** {frequency_text(status)}")
+        if status.realtime:  # hourly, daily or off: no channel to speak of
+            right.markdown(
+                f"**{t('google.channel_expires')}:** "
+                + (
+                    local_time(status.channel_expires_at, zone)
+                    if status.channel_expires_at
+                    else t("google.channel_pending")
+                )
+            )
         right.markdown(f"**{t('google.next_sync')}:** {local_time(status.next_sync_at, zone)}")
         right.markdown(f"**{t('google.calendars')}:** {len(status.calendars)}")
         st.caption(t("shell.times_in", zone=zone))
         with st.expander(t("google.scopes")):
-            for scope in status.granted_scopes:
-                st.code(scope, language=None)
+            for permission in status.permissions:
+                if permission.name:
+                    st.markdown(f"- {t(f'google.scope.{permission.name}')}")
+                else:  # Google's own name, as code: it is not a sentence to read
+                    st.markdown(f"- {t('google.scope.unknown')} `{permission.scope}`")
 
 if status.status in {"not_connected", "needs_reauth", "disconnected"}:
     label = t("google.reconnect") if status.status == "needs_reauth" else t("google.connect")

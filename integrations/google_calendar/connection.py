@@ -493,6 +493,10 @@ def _stop_channels(
         service.close()
 
 
+#: For the sync settings: a switch away from realtime stops the channels at once.
+stop_channels = _stop_channels
+
+
 def _revoke(credential: IntegrationCredential, settings: Settings, cipher: TokenCipher) -> None:
     """Best effort: a grant already revoked on Google's side is as good as revoked."""
     encrypted = credential.refresh_token_encrypted or credential.access_token_encrypted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -20,10 +21,14 @@ from db.models import (
     WebhookChannel,
     utcnow,
 )
+from integrations.config import Settings, get_settings
 from integrations.core import audit
 from integrations.core.access import Actor, Capability
+from integrations.core.crypto import TokenCipher, cipher_from_settings
 from integrations.core.errors import InvalidInput, NotFound
+from integrations.google_calendar import channels
 from integrations.google_calendar.client import CalendarInfo
+from integrations.google_calendar.connection import stop_channels
 
 FREQUENCY_INTERVAL = {
     SyncFrequency.HOURLY: timedelta(hours=1),
@@ -33,6 +38,43 @@ FREQUENCY_INTERVAL = {
 REALTIME_BACKSTOP = timedelta(hours=1)
 #: Directions that read Google: with no calendar to read from they would silently do nothing.
 BRINGS_GOOGLE_IN = frozenset({SyncDirection.BIDIRECTIONAL, SyncDirection.FROM_GOOGLE})
+#: Google's permissions by a short name a page turns into words ("google.scope.<name>"); a
+#: permission missing here is shown as Google names it.
+SCOPE_NAMES = {
+    "openid": "openid",
+    "email": "email",
+    "profile": "profile",
+    "https://www.googleapis.com/auth/userinfo.email": "email",
+    "https://www.googleapis.com/auth/userinfo.profile": "profile",
+    "https://www.googleapis.com/auth/calendar": "calendar",
+    "https://www.googleapis.com/auth/calendar.readonly": "calendar_readonly",
+    "https://www.googleapis.com/auth/calendar.events": "calendar_events",
+    "https://www.googleapis.com/auth/calendar.events.readonly": "calendar_events_readonly",
+    "https://www.googleapis.com/auth/calendar.calendarlist.readonly": "calendar_list",
+}
+
+
+class TokenState(StrEnum):
+    """What the card says of the access Google gave: it must agree with the connection."""
+
+    VALID = "valid"  # the access token works until `token_expires_at`
+    RENEWS = "renews"  # expired; the next call renews it with the refresh token
+    REFUSED = "refused"  # Google refuses the grant (401, invalid_grant): reconnect
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """One permission Google granted: `name` when we know it, else only Google's scope."""
+
+    scope: str
+    name: str | None
+
+
+def permissions(scopes: list[str]) -> list[Permission]:
+    """Each granted scope once, known ones first, in a stable order."""
+    unique = dict.fromkeys(scopes)
+    named = [Permission(s, SCOPE_NAMES.get(s)) for s in unique]
+    return sorted(named, key=lambda p: (p.name is None, p.name or p.scope))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +101,12 @@ class GoogleCalendarStatus:
     #: in the reader's language how a sync it asked for ended.
     last_sync_finished_at: datetime | None = None
     last_sync_error_kind: str | None = None
+    #: None when nothing is connected.
+    token_state: TokenState | None = None
+    #: Whether this trainer's settings want Google's pushes (realtime, auto sync on): only then
+    #: does a card speak of a realtime channel.
+    realtime: bool = False
+    permissions: list[Permission] = field(default_factory=list)
 
 
 def _credential(trainer_id: str, session: Session) -> IntegrationCredential | None:
@@ -120,7 +168,21 @@ def get_google_calendar_status_unchecked(
         last_error=credential.last_error if credential else None,
         last_sync_finished_at=last_run.finished_at if last_run else None,
         last_sync_error_kind=last_run.error_kind if last_run else None,
+        token_state=_token_state(credential),
+        realtime=channels.wants_channels(settings),
+        permissions=permissions(list(credential.scopes)) if credential else [],
     )
+
+
+def _token_state(credential: IntegrationCredential | None) -> TokenState | None:
+    if credential is None:
+        return None
+    if credential.status is not ConnectionStatus.CONNECTED:
+        return TokenState.REFUSED  # whatever the expiry says, Google does not take it
+    expires = credential.token_expires_at
+    if expires is None or expires <= utcnow():
+        return TokenState.RENEWS
+    return TokenState.VALID
 
 
 def _next_sync(
@@ -133,17 +195,29 @@ def _next_sync(
 
 
 def update_google_calendar_sync_settings(
-    actor: Actor, trainer_id: str, changes: dict[str, Any], *, session: Session
+    actor: Actor,
+    trainer_id: str,
+    changes: dict[str, Any],
+    *,
+    session: Session,
+    settings: Settings | None = None,
+    cipher: TokenCipher | None = None,
 ) -> GoogleCalendarSyncSettings:
-    """Apply the specification's fields (camelCase or snake_case); refuse bad values by field."""
+    """Apply the specification's fields (camelCase or snake_case); refuse bad values by field.
+
+    Settings that no longer want Google's pushes (hourly, daily, auto sync off) stop the
+    trainer's realtime channels at once, at Google too: otherwise pushes would go on syncing
+    in realtime until the next scheduled run noticed. `settings` and `cipher` (the process's
+    when not given) are what Google is asked with.
+    """
     actor.require(Capability.MANAGE_TRAINER, trainer_id)
     credential = _credential(trainer_id, session)
     if credential is None:
         raise NotFound("connect a Google account before choosing how it syncs")
     calendars = {c["id"]: CalendarInfo.from_json(c) for c in credential.calendars}
-    settings = session.get(GoogleCalendarSyncSettings, trainer_id) or GoogleCalendarSyncSettings(
-        trainer_id=trainer_id
-    )
+    sync_settings = session.get(
+        GoogleCalendarSyncSettings, trainer_id
+    ) or GoogleCalendarSyncSettings(trainer_id=trainer_id)
     names = {
         "autoSyncEnabled": "auto_sync_enabled",
         "syncDirection": "sync_direction",
@@ -157,11 +231,11 @@ def update_google_calendar_sync_settings(
             if name == "auto_sync_enabled":
                 if not isinstance(value, bool):
                     raise InvalidInput("auto sync must be on or off", field=name)
-                settings.auto_sync_enabled = value
+                sync_settings.auto_sync_enabled = value
             elif name == "sync_direction":
-                settings.sync_direction = _choice(SyncDirection, value, name)
+                sync_settings.sync_direction = _choice(SyncDirection, value, name)
             elif name == "sync_frequency":
-                settings.sync_frequency = _choice(SyncFrequency, value, name)
+                sync_settings.sync_frequency = _choice(SyncFrequency, value, name)
             elif name == "default_calendar_id":
                 chosen = calendars.get(str(value))
                 if chosen is None:
@@ -173,20 +247,20 @@ def update_google_calendar_sync_settings(
                         f"'{chosen.summary}' is read-only; choose a calendar you can write to",
                         field=name,
                     )
-                settings.default_calendar_id = chosen.id
+                sync_settings.default_calendar_id = chosen.id
             elif name == "import_calendar_ids":
                 if not isinstance(value, list | tuple) or not all(
                     str(v) in calendars for v in value
                 ):
                     raise InvalidInput("choose calendars from this account's list", field=name)
-                settings.import_calendar_ids = [str(v) for v in value]
+                sync_settings.import_calendar_ids = [str(v) for v in value]
             else:
                 raise InvalidInput(f"unknown setting '{key}'", field=key)
         touched = {names.get(key, key) for key in changes}
         if (
             touched & {"sync_direction", "import_calendar_ids"}
-            and settings.sync_direction in BRINGS_GOOGLE_IN
-            and not settings.import_calendar_ids
+            and sync_settings.sync_direction in BRINGS_GOOGLE_IN
+            and not sync_settings.import_calendar_ids
         ):
             raise InvalidInput(
                 "choose a calendar to bring in, or sync from the CRM to Google only",
@@ -195,8 +269,8 @@ def update_google_calendar_sync_settings(
     except InvalidInput:
         session.rollback()  # nothing half-applied survives a refused change
         raise
-    settings.updated_at = utcnow()
-    session.add(settings)
+    sync_settings.updated_at = utcnow()
+    session.add(sync_settings)
     audit.record(
         session,
         "google_sync_settings_changed",
@@ -206,8 +280,27 @@ def update_google_calendar_sync_settings(
         actor_user_id=actor.user_id,
     )
     session.commit()
-    session.refresh(settings)
-    return settings
+    session.refresh(sync_settings)
+    _stop_unwanted_channels(credential, sync_settings, settings, cipher, session=session)
+    return sync_settings
+
+
+def _stop_unwanted_channels(
+    credential: IntegrationCredential,
+    sync_settings: GoogleCalendarSyncSettings,
+    settings: Settings | None,
+    cipher: TokenCipher | None,
+    *,
+    session: Session,
+) -> None:
+    """After the local commit: channels the settings no longer want are stopped, at Google
+    too (best effort: a channel Google cannot be told about is forgotten here all the same)."""
+    if channels.wants_channels(sync_settings) or not channels.active_channels(
+        session, credential.trainer_id
+    ):
+        return
+    settings = settings or get_settings()
+    stop_channels(credential, settings, cipher or cipher_from_settings(settings), session=session)
 
 
 def _choice(enum: Any, value: Any, field_name: str) -> Any:

@@ -12,10 +12,13 @@ from db.models import RunOutcome, SyncRun, SyncTrigger, utcnow
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
 from integrations.google_calendar.status import (
+    TokenState,
     get_google_calendar_status,
+    permissions,
     update_google_calendar_sync_settings,
 )
 from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
+from tests.integrations.google_calendar.test_sync import Trainer
 
 
 def test_a_trainer_who_never_connected_sees_sensible_defaults(
@@ -183,3 +186,90 @@ def test_staff_see_status_but_cannot_change_settings(
         )
     with pytest.raises(AccessDenied):
         get_google_calendar_status(people["other_trainer"], trainer_id, session=session)
+
+
+@pytest.fixture
+def trainer(
+    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
+) -> Trainer:
+    email = account()
+    google_world.connect(people["trainer"], email, session=session)
+    return Trainer(google_world, session, people["trainer"], email)
+
+
+def test_a_fresh_connection_says_its_access_token_is_valid(trainer: Trainer) -> None:
+    status = get_google_calendar_status(trainer.actor, trainer.id, session=trainer.session)
+    assert status.token_state is TokenState.VALID
+    assert status.token_expires_at is not None and status.token_expires_at > utcnow()
+
+
+def test_after_google_refuses_the_grant_the_token_is_not_called_valid(trainer: Trainer) -> None:
+    """A 401 that a refresh does not mend: the connection needs reconnecting, and the token's
+    state says so too, though its expiry is still ahead (the card and the banner agree)."""
+    trainer.fault(kind="error", status=401, reason="authError", times=5)
+    run = trainer.sync()
+    assert run.error_kind == "needs_reauth"
+    trainer.session.expire_all()
+    status = get_google_calendar_status(trainer.actor, trainer.id, session=trainer.session)
+    assert status.status == "needs_reauth"
+    assert status.token_expires_at is not None and status.token_expires_at > utcnow()
+    assert status.token_state is TokenState.REFUSED
+
+
+def _google_channels(trainer: Trainer) -> list[dict[str, object]]:
+    listed: list[dict[str, object]] = trainer.world.control(
+        "GET", "/_emulator/push/channels", params={"email": trainer.email}
+    ).json()["channels"]
+    return listed
+
+
+def test_switching_to_hourly_stops_the_realtime_channel_at_once_at_google_too(
+    trainer: Trainer,
+) -> None:
+    """Not at the next scheduled run, up to an hour later: Google's pushes stop now, and the
+    status no longer speaks of a channel."""
+    trainer.sync()
+    status = get_google_calendar_status(trainer.actor, trainer.id, session=trainer.session)
+    assert status.realtime and status.channel_expires_at is not None
+    assert [c["stopped"] for c in _google_channels(trainer)] == [False]
+    update_google_calendar_sync_settings(
+        trainer.actor,
+        trainer.id,
+        {"syncFrequency": "hourly"},
+        session=trainer.session,
+        settings=trainer.world.settings,
+        cipher=trainer.world.cipher,
+    )
+    status = get_google_calendar_status(trainer.actor, trainer.id, session=trainer.session)
+    assert (status.sync_frequency.value, status.realtime) == ("hourly", False)
+    assert status.channel_expires_at is None
+    assert [c["stopped"] for c in _google_channels(trainer)] == [True]
+
+
+def test_turning_auto_sync_off_stops_the_channel_too(trainer: Trainer) -> None:
+    trainer.sync()
+    update_google_calendar_sync_settings(
+        trainer.actor,
+        trainer.id,
+        {"autoSyncEnabled": False},
+        session=trainer.session,
+        settings=trainer.world.settings,
+        cipher=trainer.world.cipher,
+    )
+    status = get_google_calendar_status(trainer.actor, trainer.id, session=trainer.session)
+    assert not status.realtime and status.channel_expires_at is None
+    assert [c["stopped"] for c in _google_channels(trainer)] == [True]
+
+
+def test_granted_permissions_are_named_and_an_unknown_one_keeps_googles_name(
+    trainer: Trainer,
+) -> None:
+    status = get_google_calendar_status(trainer.actor, trainer.id, session=trainer.session)
+    names = {p.name for p in status.permissions}
+    assert {"calendar_events", "email"} <= names and None not in names
+    other = "https://www.googleapis.com/auth/drive.file"
+    listed = permissions(["https://www.googleapis.com/auth/calendar.events", other, other])
+    assert [(p.name, p.scope) for p in listed] == [
+        ("calendar_events", "https://www.googleapis.com/auth/calendar.events"),
+        (None, other),
+    ]

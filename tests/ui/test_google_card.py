@@ -1,0 +1,190 @@
+"""The Google connection card tells the truth, in Hebrew too: after Google refuses the grant
+(a 401 a refresh does not mend) it says reconnect, not "valid until"; after switching to hourly
+it shows hourly and no realtime channel; permissions read as what they allow, not as URLs.
+
+Dana of the demo store connects to the running Google emulator through the real consent and
+client libraries; the page is the real app.py under AppTest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from limits import RateLimitItemPerMinute
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+
+from db.engine import get_engine
+from db.models import SyncRun, SyncTrigger, User
+from integrations import accounts
+from integrations.config import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    Settings,
+    load_settings,
+    reset_settings_cache,
+)
+from integrations.core.crypto import TokenCipher, cipher_from_settings
+from integrations.core.ratelimit import RateLimiter
+from integrations.core.retry import RetryPolicy
+from integrations.google_calendar import connection
+from integrations.google_calendar.sync import sync_google_calendar
+from pages._messages import MESSAGES
+from tests.emulators.conftest import GoogleEmulator, callback_params, google  # noqa: F401
+from tests.ui.conftest import EMAILS
+
+SCOPE_URL = "https://www.googleapis.com/auth"
+
+
+@dataclass
+class Dana:
+    """The demo trainer, connected to the emulator with an account of this test's own."""
+
+    store: str
+    email: str
+    trainer_id: str
+    emulator: GoogleEmulator
+    settings: Settings
+    cipher: TokenCipher
+
+    def sync(self) -> SyncRun:
+        with Session(get_engine(self.store), expire_on_commit=False) as session:
+            return sync_google_calendar(
+                self.trainer_id,
+                trigger=SyncTrigger.MANUAL,
+                session=session,
+                settings=self.settings,
+                cipher=self.cipher,
+                limiter=RateLimiter(RateLimitItemPerMinute(100_000)),
+                retry=RetryPolicy(
+                    attempts=2, initial_wait=0.01, max_wait=0.02, sleep=lambda _: None
+                ),
+            )
+
+    def fault(self, **fault: Any) -> None:
+        answer = httpx.post(
+            self.emulator.url("/_emulator/faults"), json={"email": self.email, **fault}, timeout=30
+        )
+        answer.raise_for_status()
+
+    def google_channels(self) -> list[dict[str, Any]]:
+        answer = httpx.get(
+            self.emulator.url("/_emulator/push/channels"), params={"email": self.email}, timeout=30
+        )
+        listed: list[dict[str, Any]] = answer.json()["channels"]
+        return listed
+
+
+@pytest.fixture
+def dana(
+    demo_store: str,
+    google: GoogleEmulator,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> Dana:
+    port = urlsplit(google.base_url).port
+    monkeypatch.setenv("EMULATOR_PORT", str(port))
+    monkeypatch.setenv("PUBLIC_URL", "http://localhost:8501")
+    monkeypatch.setenv("API_PUBLIC_URL", "http://127.0.0.1:9")
+    reset_settings_cache()
+    settings = load_settings()
+    assert settings.demo_mode
+    httpx.post(
+        google.url("/_emulator/clients"),
+        json={
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "redirect_uris": [settings.GOOGLE_REDIRECT_URI],
+        },
+        timeout=10,
+    ).raise_for_status()
+    cipher = cipher_from_settings(settings)
+    email = f"card.{request.node.name.lower().replace('_', '.')[-40:].strip('.')}@gmail.test"
+    with Session(get_engine(demo_store), expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.email == EMAILS["trainer"])).one()
+        actor = accounts.actor_for(user)
+        assert actor.trainer_id is not None
+        url = connection.initiate_google_oauth(
+            actor, actor.trainer_id, session=session, settings=settings, cipher=cipher
+        )
+        answer = callback_params(google.consent(url, email=email))
+        connection.handle_google_oauth_callback(
+            actor,
+            code=answer.get("code"),
+            state=answer["state"],
+            error=answer.get("error"),
+            session=session,
+            settings=settings,
+            cipher=cipher,
+        )
+    return Dana(demo_store, email, actor.trainer_id, google, settings, cipher)
+
+
+def _page(app_as: Callable[..., AppTest], page: str, lang: str = "he") -> AppTest:
+    at = app_as(EMAILS["trainer"], lang).run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _card_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def he(key: str) -> str:
+    return MESSAGES[key]["he"]
+
+
+def test_after_google_refuses_the_grant_the_card_says_reconnect_not_valid(
+    app_as: Callable[..., AppTest], dana: Dana
+) -> None:
+    dana.sync()
+    dana.fault(kind="error", status=401, reason="authError", times=5)
+    assert dana.sync().error_kind == "needs_reauth"
+    at = _page(app_as, "pages/google_connection.py")
+    assert [w.value for w in at.warning] == [he("google.needs_reauth")]  # the banner
+    card = _card_text(at)
+    assert he("google.token_expires") not in card  # "valid until"
+    assert f"**{he('google.token')}:** {he('google.token_refused')}" in card
+
+
+def test_a_working_connection_says_until_when_its_token_is_valid(
+    app_as: Callable[..., AppTest], dana: Dana
+) -> None:
+    dana.sync()
+    card = _card_text(_page(app_as, "pages/google_connection.py"))
+    assert f"**{he('google.token_expires')}:**" in card
+    assert f"**{he('google.frequency')}:** {he('health.frequency.realtime')}" in card
+    assert f"**{he('google.channel_expires')}:**" in card
+
+
+def test_after_switching_to_hourly_the_card_shows_hourly_and_no_realtime_channel(
+    app_as: Callable[..., AppTest], dana: Dana
+) -> None:
+    dana.sync()  # realtime: a channel is open
+    assert [c["stopped"] for c in dana.google_channels()] == [False]
+    settings_page = _page(app_as, "pages/sync_settings.py")
+    settings_page.radio(key="sync_settings_frequency").set_value("hourly")
+    settings_page.button[0].click().run()  # the form's save
+    assert not settings_page.exception, settings_page.exception
+    assert [c["stopped"] for c in dana.google_channels()] == [True]  # Google stops pushing now
+    card = _card_text(_page(app_as, "pages/google_connection.py"))
+    assert f"**{he('google.frequency')}:** {he('health.frequency.hourly')}" in card
+    assert he("google.channel_expires") not in card
+
+
+def test_permissions_read_as_what_they_allow_in_hebrew_not_as_urls(
+    app_as: Callable[..., AppTest], dana: Dana
+) -> None:
+    at = _page(app_as, "pages/google_connection.py")
+    texts = [m.value for m in at.markdown] + [c.value for c in at.code]
+    assert not [text for text in texts if SCOPE_URL in text]
+    assert "- לראות ולערוך אירועים ביומנים שלך" in texts
+    assert f"- {he('google.scope.email')}" in texts
+    english = _page(app_as, "pages/google_connection.py", "en")
+    assert "- See and edit events on your calendars" in [m.value for m in english.markdown]
