@@ -81,12 +81,13 @@ class Dana:
 
 
 @pytest.fixture
-def dana(
+def dana_unconnected(
     demo_store: str,
     google: GoogleEmulator,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> Dana:
+    """The product set up against the emulator, Dana's own Google account not yet connected."""
     port = urlsplit(google.base_url).port
     monkeypatch.setenv("EMULATOR_PORT", str(port))
     monkeypatch.setenv("PUBLIC_URL", "http://localhost:8501")
@@ -103,26 +104,51 @@ def dana(
         },
         timeout=10,
     ).raise_for_status()
-    cipher = cipher_from_settings(settings)
     email = f"card.{request.node.name.lower().replace('_', '.')[-40:].strip('.')}@gmail.test"
-    with Session(get_engine(demo_store), expire_on_commit=False) as session:
+    return Dana(
+        demo_store, email, _dana_id(demo_store), google, settings, cipher_from_settings(settings)
+    )
+
+
+def _dana_id(store: str) -> str:
+    with Session(get_engine(store)) as session:
+        trainer_id = session.exec(
+            select(User.trainer_id).where(User.email == EMAILS["trainer"])
+        ).one()
+    assert trainer_id is not None
+    return trainer_id
+
+
+def _consent(dana: Dana, **consent: Any) -> dict[str, str]:
+    """Dana presses Connect and answers Google's consent page; where Google sends her back."""
+    with Session(get_engine(dana.store), expire_on_commit=False) as session:
         user = session.exec(select(User).where(User.email == EMAILS["trainer"])).one()
-        actor = accounts.actor_for(user)
-        assert actor.trainer_id is not None
         url = connection.initiate_google_oauth(
-            actor, actor.trainer_id, session=session, settings=settings, cipher=cipher
+            accounts.actor_for(user),
+            dana.trainer_id,
+            session=session,
+            settings=dana.settings,
+            cipher=dana.cipher,
         )
-        answer = callback_params(google.consent(url, email=email))
+    return callback_params(dana.emulator.consent(url, email=dana.email, **consent))
+
+
+@pytest.fixture
+def dana(dana_unconnected: Dana) -> Dana:
+    """Dana connected with every permission ticked."""
+    answer = _consent(dana_unconnected)
+    with Session(get_engine(dana_unconnected.store), expire_on_commit=False) as session:
+        user = session.exec(select(User).where(User.email == EMAILS["trainer"])).one()
         connection.handle_google_oauth_callback(
-            actor,
+            accounts.actor_for(user),
             code=answer.get("code"),
             state=answer["state"],
             error=answer.get("error"),
             session=session,
-            settings=settings,
-            cipher=cipher,
+            settings=dana_unconnected.settings,
+            cipher=dana_unconnected.cipher,
         )
-    return Dana(demo_store, email, actor.trainer_id, google, settings, cipher)
+    return dana_unconnected
 
 
 def _page(app_as: Callable[..., AppTest], page: str, lang: str = "he") -> AppTest:
@@ -188,3 +214,23 @@ def test_permissions_read_as_what_they_allow_in_hebrew_not_as_urls(
     assert f"- {he('google.scope.email')}" in texts
     english = _page(app_as, "pages/google_connection.py", "en")
     assert "- See and edit events on your calendars" in [m.value for m in english.markdown]
+
+
+def test_a_permission_left_unticked_is_named_in_hebrew_not_by_its_url(
+    app_as: Callable[..., AppTest], dana_unconnected: Dana
+) -> None:
+    """Back from Google's consent with the calendar box unticked: the page names what is
+    missing as the consent page did, in the reader's language."""
+    answer = _consent(
+        dana_unconnected,
+        keep_scopes=["openid", "email", f"{SCOPE_URL}/calendar.calendarlist.readonly"],
+    )
+    at = app_as(EMAILS["trainer"], "he").run()
+    at.switch_page("pages/google_connection.py")
+    at.query_params["state"] = answer["state"]
+    at.query_params["code"] = answer["code"]
+    at.run()
+    assert not at.exception, at.exception
+    [error] = [e.value for e in at.error]
+    assert he("google.scope.calendar_events") in error
+    assert SCOPE_URL not in error
