@@ -30,11 +30,11 @@ from integrations.google_calendar.status import update_google_calendar_sync_sett
 from tests.integrations.google_calendar.conftest import (  # noqa: F401 - fixtures
     AccountFor,
     GoogleWorld,
+    Trainer,
     account,
     google,
     google_world,
 )
-from tests.integrations.google_calendar.test_sync import Trainer
 
 pytestmark = pytest.mark.slow
 

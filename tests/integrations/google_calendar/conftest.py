@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlmodel import Session
+from limits import RateLimitItemPerMinute
+from sqlmodel import Session, col, select
 
+from db.models import CalendarEvent, SyncRun, SyncTrigger
+from integrations import sessions
 from integrations.config import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -20,7 +25,10 @@ from integrations.config import (
 )
 from integrations.core.access import Actor
 from integrations.core.crypto import TokenCipher, cipher_from_settings
+from integrations.core.ratelimit import RateLimiter
+from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import connection
+from integrations.google_calendar.sync import sync_google_calendar
 from tests.emulators.conftest import GoogleEmulator, callback_params, google  # noqa: F401
 
 PUBLIC_URL = "http://localhost:8501"
@@ -119,3 +127,95 @@ AccountFor = Callable[..., str]
 @pytest.fixture
 def account(request: pytest.FixtureRequest) -> AccountFor:
     return lambda suffix="": account_for(request, suffix)
+
+
+JERUSALEM = ZoneInfo("Asia/Jerusalem")
+NEXT_WEEK = datetime.now(JERUSALEM).replace(hour=7, minute=0, second=0, microsecond=0) + timedelta(
+    days=7
+)
+
+
+def timed(start: datetime, minutes: int = 60, **extra: Any) -> dict[str, Any]:
+    """A timed Google event body in Jerusalem time; `extra` adds fields (summary, ...)."""
+    return {
+        "start": {"dateTime": start.isoformat(), "timeZone": "Asia/Jerusalem"},
+        "end": {
+            "dateTime": (start + timedelta(minutes=minutes)).isoformat(),
+            "timeZone": "Asia/Jerusalem",
+        },
+        **extra,
+    }
+
+
+class Trainer:
+    """A connected trainer: the CRM side, the Google side, and a Sync button."""
+
+    def __init__(self, world: GoogleWorld, session: Session, actor: Actor, email: str) -> None:
+        self.world, self.session, self.actor, self.email = world, session, actor, email
+        self.id = actor.trainer_id or ""
+        self.waits: list[float] = []
+
+    def sync(self, trigger: SyncTrigger = SyncTrigger.MANUAL) -> SyncRun:
+        return sync_google_calendar(
+            self.id,
+            trigger=trigger,
+            session=self.session,
+            settings=self.world.settings,
+            cipher=self.world.cipher,
+            limiter=RateLimiter(RateLimitItemPerMinute(100_000)),
+            retry=RetryPolicy(
+                attempts=4, initial_wait=0.01, max_wait=0.05, sleep=self.waits.append
+            ),
+        )
+
+    def local(self) -> list[CalendarEvent]:
+        self.session.expire_all()
+        return list(
+            self.session.exec(
+                select(CalendarEvent).where(
+                    CalendarEvent.trainer_id == self.id, col(CalendarEvent.deleted_at).is_(None)
+                )
+            ).all()
+        )
+
+    def google(self) -> list[dict[str, Any]]:
+        return self.world.live_events(self.email)
+
+    def in_google(self, event: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = self.world.control(
+            "POST", "/_emulator/calendar/events", json={"email": self.email, "event": event}
+        ).json()
+        return answer
+
+    def change_in_google(self, event_id: str, changes: dict[str, Any]) -> None:
+        self.world.control(
+            "PATCH",
+            f"/_emulator/calendar/events/{event_id}",
+            json={"email": self.email, "changes": changes},
+        )
+
+    def delete_in_google(self, event_id: str) -> None:
+        self.world.control(
+            "DELETE", f"/_emulator/calendar/events/{event_id}", params={"email": self.email}
+        )
+
+    def fault(self, **fault: Any) -> None:
+        self.world.control("POST", "/_emulator/faults", json={"email": self.email, **fault})
+
+    def book(self, title: str, start: datetime, minutes: int = 60) -> CalendarEvent:
+        return sessions.create_session(
+            self.actor,
+            self.id,
+            {"title": title, "start_at": start, "end_at": start + timedelta(minutes=minutes)},
+            session=self.session,
+        )
+
+
+@pytest.fixture
+def trainer(
+    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
+) -> Trainer:
+    """Dana, a trainer connected to a Google account of this test's own."""
+    email = account()
+    google_world.connect(people["trainer"], email, session=session)
+    return Trainer(google_world, session, people["trainer"], email)

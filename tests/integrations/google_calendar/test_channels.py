@@ -6,27 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from db.models import WebhookChannel, utcnow
 from integrations import worker
 from integrations.api import create_app
-from integrations.core.access import Actor
 from integrations.google_calendar import channels, connection
 from integrations.google_calendar.status import update_google_calendar_sync_settings
-from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
-from tests.integrations.google_calendar.test_sync import Trainer
-
-
-@pytest.fixture
-def trainer(
-    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
-) -> Trainer:
-    email = account()
-    google_world.connect(people["trainer"], email, session=session)
-    return Trainer(google_world, session, people["trainer"], email)
+from tests.integrations.google_calendar.conftest import Trainer
 
 
 def google_channels(trainer: Trainer) -> list[dict[str, Any]]:

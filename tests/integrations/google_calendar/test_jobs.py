@@ -23,17 +23,7 @@ from integrations.core.access import Actor
 from integrations.core.crypto import TokenCipher, generate_key
 from integrations.google_calendar import jobs
 from integrations.google_calendar.status import update_google_calendar_sync_settings
-from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
-from tests.integrations.google_calendar.test_sync import Trainer
-
-
-@pytest.fixture
-def trainer(
-    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
-) -> Trainer:
-    email = account()
-    google_world.connect(people["trainer"], email, session=session)
-    return Trainer(google_world, session, people["trainer"], email)
+from tests.integrations.google_calendar.conftest import Trainer
 
 
 def _run_at(session: Session, trainer_id: str, when_ago: timedelta, outcome: RunOutcome) -> None:

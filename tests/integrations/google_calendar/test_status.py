@@ -17,8 +17,7 @@ from integrations.google_calendar.status import (
     permissions,
     update_google_calendar_sync_settings,
 )
-from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
-from tests.integrations.google_calendar.test_sync import Trainer
+from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld, Trainer
 
 
 def test_a_trainer_who_never_connected_sees_sensible_defaults(
@@ -186,15 +185,6 @@ def test_staff_see_status_but_cannot_change_settings(
         )
     with pytest.raises(AccessDenied):
         get_google_calendar_status(people["other_trainer"], trainer_id, session=session)
-
-
-@pytest.fixture
-def trainer(
-    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
-) -> Trainer:
-    email = account()
-    google_world.connect(people["trainer"], email, session=session)
-    return Trainer(google_world, session, people["trainer"], email)
 
 
 def test_a_fresh_connection_says_its_access_token_is_valid(trainer: Trainer) -> None:

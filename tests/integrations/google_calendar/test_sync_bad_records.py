@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from limits import RateLimitItemPerMinute
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from db.models import (
     ConnectionStatus,
@@ -23,17 +22,7 @@ from integrations.core.crypto import TokenCipher, generate_key
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
 from integrations.google_calendar.sync import sync_google_calendar
-from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
-from tests.integrations.google_calendar.test_sync import JERUSALEM, NEXT_WEEK, Trainer, timed
-
-
-@pytest.fixture
-def trainer(
-    google_world: GoogleWorld, session: Session, people: dict[str, Actor], account: AccountFor
-) -> Trainer:
-    email = account()
-    google_world.connect(people["trainer"], email, session=session)
-    return Trainer(google_world, session, people["trainer"], email)
+from tests.integrations.google_calendar.conftest import JERUSALEM, NEXT_WEEK, Trainer, timed
 
 
 def runs(trainer: Trainer) -> list[SyncRun]:
