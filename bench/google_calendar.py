@@ -34,10 +34,6 @@ class Plan:
     """How much of everything to do; `--quick` is a smaller plan."""
 
     full_sync_sizes: tuple[int, ...] = (10_000, 100_000)
-    #: The largest full sync measured on PostgreSQL. There the per-page lookup of known events
-    #: switches to a generic plan after its 10th run and filters the whole calendar from then on,
-    #: so 100,000 events took over six minutes; raise this when that is fixed.
-    postgres_full_sync_cap: int = 50_000
     #: Rounds of each full-sync size; sizes not named get one.
     full_sync_rounds: dict[int, int] = field(default_factory=lambda: {10_000: 3})
     incremental_calendar_size: int = 10_000
@@ -248,9 +244,9 @@ def measure(plan: Plan) -> Results:
 
 
 def sizes_for(store: str, plan: Plan) -> list[int]:
-    if store != "PostgreSQL":
-        return list(plan.full_sync_sizes)
-    return sorted({min(size, plan.postgres_full_sync_cap) for size in plan.full_sync_sizes})
+    """Every size on every store: PostgreSQL's lookup of a page's known events is planned for
+    its ids (pull._custom_plans), so 100,000 events no longer take minutes there."""
+    return list(plan.full_sync_sizes)
 
 
 # --- Tables -----------------------------------------------------------------------------------
@@ -409,16 +405,6 @@ def tables(results: Results) -> list[Table]:
         push_table(results),
         webhook_table(results.webhooks),
     ]
-    capped = [size for size in FULL.full_sync_sizes if size > FULL.postgres_full_sync_cap]
-    postgres_sizes = {m.size for m in results.full_syncs if m.store == "PostgreSQL"}
-    if capped and FULL.postgres_full_sync_cap in postgres_sizes:
-        made[0].notes.append(
-            f"PostgreSQL is measured up to {FULL.postgres_full_sync_cap:,} events, not "
-            f"{max(capped):,}: from the 11th page on, its lookup of the page's known events "
-            "(`google_event_id IN (2,500 parameters)`) runs as a prepared statement with a "
-            "generic plan that tests every row of the calendar against the whole list, and "
-            "grows from tens of milliseconds to seconds a page."
-        )
     if results.store_note:
         made[0].notes.append(results.store_note)
     return made

@@ -5,7 +5,8 @@ named by our private extended property), the decisions of the documented rule ma
 plain rows, then one executemany INSERT of the new events and one executemany UPDATE per shape
 of change, through SQLAlchemy core instead of ORM objects one by one. A full listing marks the
 rows it mentioned (`seen_listing`), so what it did not mention is found by one UPDATE after the
-last page, not by a set of every id held in memory: memory stays one page, whatever the calendar.
+last page, not by a set of every id held in memory: memory stays two pages (the one stored, the
+next fetched meanwhile), whatever the calendar.
 
 The rule is the one `sync._apply_remote` documented, branch by branch: a deletion in Google wins
 unless the session changed here later (then it is kept and pushed again); the etag Google echoes
@@ -16,7 +17,8 @@ change, both versions kept in a SyncConflict; new Google events arrive synced.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +44,26 @@ EVENTS: sa.Table = CalendarEvent.__table__  # type: ignore[attr-defined]
 Skip = Callable[[GoogleEvent, str], None]
 
 
+def prefetched_pages(
+    fetch: Callable[[str | None], dict[str, Any]],
+) -> Generator[dict[str, Any], None, None]:
+    """Pages from `fetch(page_token)`, the next one asked for before this one is handed over.
+
+    Storing a page then overlaps the wait for the next, so a full sync costs about the longer
+    of the two, not their sum. One worker thread makes every request, one at a time (the HTTP
+    client is not thread-safe), and never touches the store; at most two pages are held.
+    Closing the generator waits for a request in flight, so none outlives the sync.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="google-pages") as worker:
+        pending: Future[dict[str, Any]] | None = worker.submit(fetch, None)
+        while pending is not None:
+            page = pending.result()  # a failure of the request is raised here, in the caller
+            page_token = page.get("nextPageToken")
+            pending = worker.submit(fetch, page_token) if page_token else None
+            yield page
+            del page  # not kept while the next page is awaited
+
+
 def new_listing() -> str:
     """A mark for one full listing: the rows it mentions carry it."""
     return uuid.uuid4().hex
@@ -56,6 +78,10 @@ class _Changes:
     updated: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     conflicts: list[SyncConflict] = field(default_factory=list)
+    #: Counted here and added to the run once a page: an ORM attribute set per event is costly.
+    created_count: int = 0
+    updated_count: int = 0
+    deleted_count: int = 0
 
     def change(self, row: dict[str, Any], **values: Any) -> None:
         row.update(values)
@@ -108,6 +134,10 @@ def apply_page(
             changes.seen.add(local["id"])
         _decide(context, calendar_id, item, local, zone, changes, skip)
     _write(session, changes, listing)
+    run = context.run
+    run.created += changes.created_count
+    run.updated += changes.updated_count
+    run.deleted += changes.deleted_count
 
 
 def _rows(session: Session, *where: Any) -> list[dict[str, Any]]:
@@ -131,7 +161,6 @@ def _decide(
     skip: Skip,
 ) -> None:
     """The documented rule for one Google event against its local row (or none)."""
-    run = context.run
     fields: dict[str, Any] = {}
     if not item.is_cancelled:
         try:
@@ -151,7 +180,7 @@ def _decide(
             changes.change(local, google_event_id=None, google_etag=None)
             return
         changes.change(local, deleted_at=utcnow(), status="cancelled", sync_state=SyncState.SYNCED)
-        run.deleted += 1
+        changes.deleted_count += 1
         return
     if local is None:
         now = utcnow()
@@ -170,7 +199,7 @@ def _decide(
         }
         changes.created.append(created)
         changes.seen.add(created["id"])
-        run.created += 1
+        changes.created_count += 1
         return
     if local["google_etag"] == item.etag and local["deleted_at"] is None:
         return  # nothing new (often the echo of our own push)
@@ -186,7 +215,7 @@ def _decide(
     changes.change(
         local, **fields, deleted_at=None, sync_state=SyncState.SYNCED, updated_at=utcnow()
     )
-    run.updated += 1
+    changes.updated_count += 1
 
 
 def _local_wins(context: SyncContext, local: dict[str, Any], item: GoogleEvent) -> bool:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -523,9 +524,10 @@ def _notify_repeated_failures(session: Session, run: SyncRun) -> None:
 
 def _list_pages(
     context: SyncContext, calendar_id: str, sync_token: str | None
-) -> Iterator[dict[str, Any]]:
-    page_token: str | None = None
-    while True:
+) -> Generator[dict[str, Any], None, None]:
+    """events.list page after page; the next is fetched while this one is stored (pull.py)."""
+
+    def fetch(page_token: str | None) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "calendarId": calendar_id,
             "maxResults": PAGE_SIZE,
@@ -534,12 +536,10 @@ def _list_pages(
         }
         if sync_token:
             arguments["syncToken"] = sync_token
-        page = context.execute(context.service.events().list(**arguments))
-        page_token = page.get("nextPageToken")
-        yield page
-        del page  # one page in memory at a time: dropped before the next is fetched
-        if not page_token:
-            return
+        page: dict[str, Any] = context.execute(context.service.events().list(**arguments))
+        return page
+
+    return pull.prefetched_pages(fetch)
 
 
 def _pull_calendar(context: SyncContext, calendar_id: str) -> None:
@@ -582,12 +582,14 @@ def _pull_pages(
     context: SyncContext, calendar_id: str, sync_token: str | None, full: bool
 ) -> str | None:
     next_token: str | None = None
-    for page in _list_pages(context, calendar_id, sync_token):
-        items = [GoogleEvent(item) for item in page.get("items", [])]
-        next_token = page.get("nextSyncToken") or next_token
-        del page
-        _store_page(context, calendar_id, items)
-        del items  # the loop variable would keep this page alive while the next is fetched
+    # Closed on the way out, whatever happened: no request of ours outlives this call.
+    with closing(_list_pages(context, calendar_id, sync_token)) as pages:
+        for page in pages:
+            items = [GoogleEvent(item) for item in page.get("items", [])]
+            next_token = page.get("nextSyncToken") or next_token
+            del page
+            _store_page(context, calendar_id, items)
+            del items  # the loop variable would keep this page alive while the next is fetched
     return next_token
 
 
