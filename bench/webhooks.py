@@ -55,10 +55,28 @@ class ApiProcess:
 def api_process(world: World, port: int, log_path: Path) -> Iterator[ApiProcess]:
     """The product's api process on 127.0.0.1:`port` over this world's store; stopped after."""
     environment = world.environment() | {"API_PORT": str(port), "LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "integrations", "api", "--host", "127.0.0.1"]
+    with serving(command, environment, port, log_path) as api:
+        yield api
+
+
+@contextmanager
+def bare_process(world: World, port: int, log_path: Path) -> Iterator[ApiProcess]:
+    """The same stack answering the push path with no work (bench/bare_api.py): the floor."""
+    command = [sys.executable, "-m", "bench.bare_api", str(port)]
+    with serving(command, world.environment(), port, log_path) as bare:
+        yield bare
+
+
+@contextmanager
+def serving(
+    command: list[str], environment: dict[str, str], port: int, log_path: Path
+) -> Iterator[ApiProcess]:
+    """`command` started, waited for until its /healthz answers 200, and stopped after."""
     base_url = f"http://127.0.0.1:{port}"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "integrations", "api", "--host", "127.0.0.1"],
+            command,
             env=environment,
             cwd=Path(__file__).resolve().parent.parent,
             stdout=log,
@@ -68,14 +86,14 @@ def api_process(world: World, port: int, log_path: Path) -> Iterator[ApiProcess]
             deadline = time.monotonic() + STARTUP_SECONDS
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"the api process exited; see {log_path}")
+                    raise RuntimeError(f"{command[2]} exited; see {log_path}")
                 try:
                     if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the api process did not answer; see {log_path}")
+                    raise RuntimeError(f"{command[2]} did not answer; see {log_path}")
                 time.sleep(0.1)
             yield ApiProcess(base_url, process.pid)
         finally:
@@ -121,9 +139,36 @@ class LoadResult:
     def median_ms(self) -> float:
         return statistics.median(self.latencies_ms)
 
+    @staticmethod
+    def combined(bursts: list[LoadResult]) -> LoadResult:
+        """Several bursts at one server as one: their deliveries over their summed time."""
+        outcomes: Counter[str] = Counter()
+        for burst in bursts:
+            outcomes.update(burst.outcomes)
+        cpu = [burst.server_cpu_seconds for burst in bursts]
+        return LoadResult(
+            sum(burst.deliveries for burst in bursts),
+            bursts[0].concurrency,
+            sum(burst.seconds for burst in bursts),
+            [latency for burst in bursts for latency in burst.latencies_ms],
+            outcomes,
+            None if None in cpu else sum(c for c in cpu if c is not None),
+            sum(burst.client_cpu_seconds for burst in bursts),
+        )
+
+
+def new_numbering(channels: list[Channel]) -> dict[str, Iterator[int]]:
+    """Each channel's next message numbers; 1 was the `sync` message Google sent at the watch."""
+    return {channel.channel_id: itertools.count(2) for channel in channels}
+
 
 def fire(
-    api: ApiProcess, channels: list[Channel], *, deliveries: int, concurrency: int
+    api: ApiProcess,
+    channels: list[Channel],
+    *,
+    deliveries: int,
+    concurrency: int,
+    numbers: dict[str, Iterator[int]] | None = None,
 ) -> LoadResult:
     """`deliveries` `exists` notifications spread over `channels`, `concurrency` in flight.
 
@@ -133,7 +178,8 @@ def fire(
     standard library's http.client, because an async httpx client cost more CPU per request than
     the server it measured, on a machine where both share two cores.
     """
-    numbers = {channel.channel_id: itertools.count(2) for channel in channels}  # 1 was `sync`
+    if numbers is None:  # one burst; several bursts at one server share their numbering
+        numbers = new_numbering(channels)
     plan = iter([channels[index % len(channels)] for index in range(deliveries)])
     address = urlsplit(api.base_url)
     start_together = threading.Barrier(concurrency + 1)
@@ -143,7 +189,9 @@ def fire(
         latencies: list[float] = []
         outcomes: Counter[str] = Counter()
         per_worker.append((latencies, outcomes))
-        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        connection = http.client.HTTPConnection(
+            address.hostname or "127.0.0.1", address.port, timeout=60
+        )
         start_together.wait()
         for channel in plan:  # shared: each delivery is taken by one worker, once
             headers = {
@@ -223,13 +271,23 @@ def queued_syncs(world: World, trainer_ids: list[str]) -> tuple[Counter[str], in
 # --- Webhooks ---------------------------------------------------------------------------------
 
 
+#: Bursts per server; the two servers take turns, so that a noisy machine slows both alike.
+BURSTS = 5
+
+
 @dataclass
 class Webhooks:
     store: str
     calendars: int
     load: LoadResult
+    #: The same bursts at the bare endpoint (bench/bare_api.py), taking turns with the product.
+    bare: LoadResult
     syncs_queued: dict[str, int]
     pending_marks: int
+
+    @property
+    def ratio(self) -> float:
+        return self.load.per_second / self.bare.per_second
 
 
 def measure_webhooks(
@@ -241,11 +299,15 @@ def measure_webhooks(
     deliveries: int,
     concurrency: int,
 ) -> Webhooks:
-    """Calendars with live push channels to the api process, then a burst of notifications."""
-    port = free_loopback_port()
+    """Calendars with live push channels to the api process, then bursts of notifications at it
+    and, in turn, at a bare endpoint of the same stack."""
+    port, bare_port = free_loopback_port(), free_loopback_port()
     world = World.open(database_url, data_dir, api_public_url=f"http://127.0.0.1:{port}")
     try:
-        with api_process(world, port, data_dir / "api.log") as api:
+        with (
+            api_process(world, port, data_dir / "api.log") as api,
+            bare_process(world, bare_port, data_dir / "bare.log") as bare,
+        ):
             trainers = [world.connect_trainer(f"hook{n}") for n in range(calendars)]
             for trainer in trainers:
                 run = world.sync(trainer.id)  # opens the channel (Google then says `sync`)
@@ -262,19 +324,32 @@ def measure_webhooks(
             ]
             assert len(channels) == calendars, channels
             waiting_before, _ = queued_syncs(world, trainer_ids)
-            load = fire(
-                api,
-                channels,
-                deliveries=deliveries,
-                concurrency=concurrency,
-            )
+            numbering, bare_numbering = new_numbering(channels), new_numbering(channels)
+            bursts: list[LoadResult] = []
+            bare_bursts: list[LoadResult] = []
+            each = deliveries // BURSTS
+            for _ in range(BURSTS):
+                for server, numbers, into in (
+                    (bare, bare_numbering, bare_bursts),
+                    (api, numbering, bursts),
+                ):
+                    into.append(
+                        fire(
+                            server,
+                            channels,
+                            deliveries=each,
+                            concurrency=concurrency,
+                            numbers=numbers,
+                        )
+                    )
             waiting, marked = queued_syncs(world, trainer_ids)
     finally:
         world.close()
     return Webhooks(
         store,
         calendars,
-        load,
+        LoadResult.combined(bursts),
+        LoadResult.combined(bare_bursts),
         {
             trainer_id: waiting[trainer_id] - waiting_before[trainer_id]
             for trainer_id in trainer_ids
@@ -285,50 +360,69 @@ def measure_webhooks(
 
 def webhook_table(measured_stores: list[Webhooks]) -> Table:
     table = Table(
-        "Google Calendar: push notifications at the api process",
+        "Google Calendar: push notifications at the api process vs. a bare endpoint",
         [
             "store",
+            "server",
             "deliveries",
             "concurrent",
             "requests/s",
+            "ratio to bare",
             "p50",
             "p99",
             "max",
-            "api CPU per request",
+            "server CPU per request",
             "outcomes",
             "syncs enqueued per calendar",
         ],
     )
     for measured in measured_stores:
-        load = measured.load
         queued = list(measured.syncs_queued.values())
-        table.rows.append(
-            [
-                measured.store,
-                f"{load.deliveries:,}",
-                str(load.concurrency),
-                f"{load.per_second:,.0f}",
-                f"{load.median_ms:.1f} ms",
-                f"{load.percentile(0.99):.1f} ms",
-                f"{max(load.latencies_ms):.0f} ms",
-                f"{load.server_cpu_seconds / load.deliveries * 1000:.2f} ms"
-                if load.server_cpu_seconds is not None
-                else "?",
-                ", ".join(f"{name} {count:,}" for name, count in load.outcomes.most_common()),
+        for server, load, ratio, enqueued in (
+            ("bare uvicorn endpoint", measured.bare, "1.00", "—"),
+            (
+                "api process (the product)",
+                measured.load,
+                f"{measured.ratio:.2f}" + ("" if measured.ratio >= 0.5 else " ⚠️"),
                 f"{spread(queued)} ({sum(queued)} for {measured.calendars} calendars)",
-            ]
-        )
+            ),
+        ):
+            table.rows.append(
+                [
+                    measured.store,
+                    server,
+                    f"{load.deliveries:,}",
+                    str(load.concurrency),
+                    f"{load.per_second:,.0f}",
+                    ratio,
+                    f"{load.median_ms:.1f} ms",
+                    f"{load.percentile(0.99):.1f} ms",
+                    f"{max(load.latencies_ms):.0f} ms",
+                    f"{load.server_cpu_seconds / load.deliveries * 1000:.2f} ms"
+                    if load.server_cpu_seconds is not None
+                    else "?",
+                    ", ".join(f"{name} {count:,}" for name, count in load.outcomes.most_common()),
+                    enqueued,
+                ]
+            )
     table.notes.append(
         "The product's api process (`python -m integrations api`: uvicorn, one process) on a "
         "loopback port over the store; calendars with live channels opened by a real sync; "
         "notifications signed as Google signs them (channel id, token, resource id), spread "
         "round-robin over the channels, each channel numbering its messages upwards; each of the "
         "concurrent senders (threads, one keep-alive connection each) sends the next one when "
-        "its last is answered. Latency is measured by the sender. API CPU is the api process's "
-        "user + system time over the burst (`/proc/PID/stat`). `duplicate` is a message "
-        "overtaken in flight by a later one of its channel, dropped as it should be. Syncs "
-        "enqueued are counted in the Huey queue; no worker runs, so the `google-sync-pending:` "
-        "mark set by the first notification debounces all later ones."
+        "its last is answered. Latency is measured by the sender. Server CPU is the server "
+        "process's user + system time over its bursts (`/proc/PID/stat`). `duplicate` is a "
+        "message overtaken in flight by a later one of its channel, dropped as it should be. "
+        "Syncs enqueued are counted in the Huey queue; no worker runs, so the "
+        "`google-sync-pending:` mark set by the first notification debounces all later ones."
+    )
+    table.notes.append(
+        f"*Bare uvicorn endpoint*: bench/bare_api.py, FastAPI under uvicorn with the api "
+        f"process's options, answering the same path with 200 and no work; the goal is at least "
+        f"0.5 of its requests per second. The deliveries go in {BURSTS} bursts per server, the "
+        "two servers taking turns, from the same sender with the same concurrency; the "
+        "figures are over all of a server's bursts."
     )
     return table
 

@@ -1,0 +1,41 @@
+"""The floor for the webhook benchmark: the same stack as the api process (FastAPI under uvicorn,
+one process, the same options), answering the push path with no work at all.
+
+Run as `python -m bench.bare_api PORT`; `bench/webhooks.py` starts it beside the product.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from fastapi import FastAPI, Response
+
+from integrations.google_calendar.channels import WEBHOOK_PATH
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post(WEBHOOK_PATH)
+    def notification() -> Response:
+        return Response(status_code=200, headers={"X-Outcome": "bare"})
+
+    return app
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    # The options of `python -m integrations api` (integrations/cli.py), so only the work differs.
+    uvicorn.run(
+        "bench.bare_api:create_app",
+        factory=True,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        log_level="warning",
+        proxy_headers=True,
+    )
