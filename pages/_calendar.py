@@ -5,6 +5,8 @@ right) through `dir="rtl"` alone: positions use logical CSS properties, never le
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,6 +17,11 @@ from integrations.sessions import EventView
 from pages._shell import WEEKDAYS, is_rtl, lang, t
 
 HOUR_PX = 48
+#: Room above the first hour's line for its label, which is centred on the line: the hour labels,
+#: the lines and the sessions are all placed from this same origin.
+TOP_PX = 10
+#: Shorter sessions get one line (start and title) instead of the time above the title.
+SHORT_MINUTES = 45
 MONTH_CHIPS = 4  # sessions listed in a month cell before "+N more"
 
 #: Background, edge colour and icon of each sync state; the icon carries the meaning too, for
@@ -46,12 +53,16 @@ _CSS = """<style>
   color: #5f6368; font-size: 0.7rem; }
 .nyev-day { position: relative; border-inline-start: 1px solid #eceff1;
   background-image: linear-gradient(to bottom, #eceff1 1px, transparent 1px);
-  background-size: 100% HOURpx; }
+  background-size: 100% HOURpx; background-position-y: TOPpx; }
 .nyev-outside { background-color: #f8f9fa; }
 .nyev-event { position: absolute; box-sizing: border-box; padding: 2px 5px; overflow: hidden;
   border-radius: 5px; border-inline-start: 4px solid; font-size: 0.75rem;
   box-shadow: 0 1px 2px rgba(60, 64, 67, 0.25); }
 .nyev-event div { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.nyev-event.nyev-short { display: flex; gap: 4px; align-items: baseline; padding: 1px 5px; }
+.nyev-short > div { flex: none; }
+.nyev-short > div.nyev-title { flex: 1 1 auto; min-width: 0; }
+.nyev-run { display: inline-block; }
 .nyev-day.nyev-today { background-color: #f5f9ff; }
 .nyev-event b, .nyev-chip b { font-weight: 600; }
 .nyev-chip { display: flex; gap: 4px; align-items: baseline; box-sizing: border-box;
@@ -70,7 +81,7 @@ _CSS = """<style>
 .nyev-more { color: #5f6368; font-size: 0.72rem; }
 .nyev-legend { display: flex; flex-wrap: wrap; gap: 6px 14px; margin: 0 0 8px; }
 .nyev-legend span { padding: 1px 8px; border-radius: 4px; border-inline-start: 4px solid; }
-</style>""".replace("HOUR", str(HOUR_PX))
+</style>""".replace("HOUR", str(HOUR_PX)).replace("TOP", str(TOP_PX))
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,55 @@ class _Segment:
 
 def _escape(value: str) -> str:
     return html.escape(value, quote=True)
+
+
+def _direction(text: str) -> str | None:
+    """ "rtl" or "ltr" after the first letter that has a direction; None without one."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return None
+
+
+def _title(text: str, *, tag: str = "span", bold: bool = False) -> str:
+    """The title, escaped, in its own direction (that of its first letter, whatever the page's),
+    with each run of words in the other direction (a Latin name in a Hebrew title) made one
+    inline block: a browser cuts an overflowing line by what it shows, so without this "Dana"
+    at the cut would keep its end ("…na"); as a block it goes whole and the ellipsis stands at
+    the title's logical end."""
+    base = _direction(text)
+    pieces: list[str] = []
+    run: list[str] = []
+
+    def close_run() -> None:
+        if run:
+            other = "ltr" if base == "rtl" else "rtl"
+            words = "".join(run).rstrip()
+            pieces.append(f'<span class="nyev-run" dir="{other}">{_escape(words)}</span>')
+            pieces.append(_escape("".join(run)[len(words) :]))
+            run.clear()
+
+    for token in re.split(r"(\s+)", text):
+        kind = _direction(token)
+        other = base is not None and kind is not None and kind != base
+        if other or (run and not token.strip()):  # spaces inside a run stay in it
+            run.append(token)
+        else:
+            close_run()
+            pieces.append(_escape(token))
+    close_run()
+    inner = "".join(pieces)
+    if bold:
+        inner = f"<b>{inner}</b>"
+    return f'<{tag} class="nyev-title" dir="{base or "auto"}">{inner}</{tag}>'
+
+
+def _label(item: ScheduledEvent) -> str:
+    """What a screen reader says of a session: its hours, whole title and sync state."""
+    return _escape(f"{hours(item.event)} {item.event.title} ({state_label(item.sync_state)})")
 
 
 def _weekday(day: date) -> str:
@@ -128,9 +188,10 @@ def _chip(item: ScheduledEvent, *, with_time: bool = False) -> str:
     its own direction (a Hebrew title in the English page still ends in "…" on its left)."""
     start = f"<b>{item.event.start:%H:%M}</b>" if with_time and not item.event.all_day else ""
     return (
-        f'<div class="nyev-chip" style="{_colours(item)}" title="{_tooltip(item)}">'
-        f"<span>{STATE_STYLE[item.sync_state][2]}</span>{start}"
-        f'<span class="nyev-title" dir="auto">{_escape(item.event.title)}</span></div>'
+        f'<div class="nyev-chip" style="{_colours(item)}" title="{_tooltip(item)}" '
+        f'role="group" aria-label="{_label(item)}">'
+        f'<span aria-hidden="true">{STATE_STYLE[item.sync_state][2]}</span>{start}'
+        f"{_title(item.event.title)}</div>"
     )
 
 
@@ -210,7 +271,7 @@ def _frame(body: str) -> str:
 def week_grid(items: list[ScheduledEvent], first: date, last: date, today: date) -> str:
     """One grid per week (Sunday to Saturday) of [first, last]; days outside it are greyed."""
     start_hour, end_hour = _hour_window(items)
-    height = (end_hour - start_hour) * HOUR_PX
+    height = (end_hour - start_hour) * HOUR_PX + TOP_PX
     weeks = []
     sunday, _ = week_containing(first)
     _, saturday_last = week_containing(last)
@@ -232,37 +293,41 @@ def week_grid(items: list[ScheduledEvent], first: date, last: date, today: date)
             )
             cells.append(f'<div class="nyev-allday">{chips}</div>')
         marks = "".join(
-            f'<div class="nyev-hour" style="top:{(hour - start_hour) * HOUR_PX}px">'
+            f'<div class="nyev-hour" style="top:{TOP_PX + (hour - start_hour) * HOUR_PX}px">'
             f"{hour:02d}:00</div>"
-            for hour in range(start_hour + 1, end_hour)
+            for hour in range(start_hour, end_hour)
         )
         cells.append(f'<div class="nyev-gutter" style="height:{height}px">{marks}</div>')
         for day in week:
             outside = not first <= day <= last
             blocks = []
             for segment in [] if outside else _segments(items, day):
-                top = (segment.begins - start_hour * 60) * HOUR_PX / 60
+                top = TOP_PX + (segment.begins - start_hour * 60) * HOUR_PX / 60
                 tall = max((segment.ends - segment.begins) * HOUR_PX / 60 - 2, 18)
                 width = 100 / segment.lanes
                 event = segment.item.event
+                short = segment.ends - segment.begins < SHORT_MINUTES
                 client = (
-                    f'<div class="nyev-title" dir="auto">{_escape(event.client_name)}</div>'
-                    if event.client_name and event.client_name not in event.title
+                    _title(event.client_name, tag="div")
+                    if event.client_name and event.client_name not in event.title and not short
                     else ""
                 )
+                # Hours read left to right in Hebrew too (06:00–07:00, not 07:00–06:00).
+                when = f"{event.start:%H:%M}" if short else hours(event)
                 blocks.append(
-                    f'<div class="nyev-event" title="{_tooltip(segment.item)}" style="'
+                    f'<div class="nyev-event{" nyev-short" if short else ""}" '
+                    f'title="{_tooltip(segment.item)}" role="group" '
+                    f'aria-label="{_label(segment.item)}" style="'
                     f"top:{top:.1f}px;height:{tall:.1f}px;"
                     f"inset-inline-start:calc({segment.lane * width:.3f}% + 1px);"
                     f'width:calc({width:.3f}% - 3px);{_colours(segment.item)}">'
-                    f"<div>{STATE_STYLE[segment.item.sync_state][2]} {hours(event)}</div>"
-                    f'<div class="nyev-title" dir="auto"><b>{_escape(event.title)}</b></div>'
-                    f"{client}</div>"
+                    f'<div aria-hidden="true">{STATE_STYLE[segment.item.sync_state][2]} '
+                    f'<span dir="ltr">{_escape(when)}</span></div>'
+                    f"{_title(event.title, tag='div', bold=True)}{client}</div>"
                 )
             shade = " nyev-outside" if outside else " nyev-today" if day == today else ""
             cells.append(
-                f'<div class="nyev-day{shade}" style="height:{height}px;'
-                f'background-position-y:0">{"".join(blocks)}</div>'
+                f'<div class="nyev-day{shade}" style="height:{height}px">{"".join(blocks)}</div>'
             )
         weeks.append(f'<div class="nyev-week">{"".join(cells)}</div>')
     return _frame("".join(weeks))
