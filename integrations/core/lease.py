@@ -9,6 +9,7 @@ on PostgreSQL alike.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
@@ -52,20 +53,27 @@ def acquire(
     and re-checks the condition on its newest version; SQLite has a single writer at a time.
     """
     now = now or utcnow()
-    insert = sqlite_insert if engine.dialect.name == "sqlite" else postgresql_insert
-    statement = insert(_TABLE).values(name=name, owner=owner, acquired_at=now, expires_at=now + ttl)
-    upsert = statement.on_conflict_do_update(
+    values = {"name": name, "owner": owner, "acquired_at": now, "expires_at": now + ttl}
+    with engine.begin() as connection:
+        won = connection.execute(_upsert(engine.dialect.name), values | {"now": now})
+        return bool(won.scalar_one_or_none() == owner)
+
+
+@functools.cache
+def _upsert(dialect: str) -> sa.Insert:
+    """`acquire`'s statement, built once per dialect: building it anew for every call cost more
+    than running it (it runs once per push notification)."""
+    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    statement = insert(_TABLE)
+    return statement.on_conflict_do_update(
         index_elements=[_TABLE.c.name],
         set_={
             "owner": statement.excluded.owner,
             "acquired_at": statement.excluded.acquired_at,
             "expires_at": statement.excluded.expires_at,
         },
-        where=_TABLE.c.expires_at <= now,
+        where=_TABLE.c.expires_at <= sa.bindparam("now", type_=_TABLE.c.expires_at.type),
     ).returning(_TABLE.c.owner)
-    with engine.begin() as connection:
-        won = connection.execute(upsert).scalar_one_or_none()
-    return won == owner
 
 
 def renew(

@@ -210,6 +210,34 @@ def _message_number(value: str | None) -> int:
     return int(text)
 
 
+_PUSH_TABLE: sa.Table = WebhookChannel.__table__  # type: ignore[attr-defined]
+# `receive`'s statements, built once: it runs for every push Google sends, and building them
+# anew each time cost more than running them.
+_CHANNEL_FOR_PUSH = sa.select(
+    _PUSH_TABLE.c.channel_id,
+    _PUSH_TABLE.c.trainer_id,
+    _PUSH_TABLE.c.token_encrypted,
+    _PUSH_TABLE.c.resource_id,
+    _PUSH_TABLE.c.stopped_at,
+    _PUSH_TABLE.c.expires_at,
+    _PUSH_TABLE.c.last_message_number,
+).where(_PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id"))
+_CLAIM_MESSAGE = (
+    sa.update(_PUSH_TABLE)
+    .where(
+        _PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id"),
+        sa.or_(
+            _PUSH_TABLE.c.last_message_number.is_(None),
+            _PUSH_TABLE.c.last_message_number < sa.bindparam("push_number"),
+        ),
+    )
+    .values(
+        last_message_number=sa.bindparam("push_number"),
+        last_notified_at=sa.bindparam("push_now", type_=_PUSH_TABLE.c.last_notified_at.type),
+    )
+)
+
+
 def receive(
     notification: Notification,
     *,
@@ -225,8 +253,8 @@ def receive(
     committed first: queueing may write to the store too (SQLite allows one writer at a time).
     """
     now = now or utcnow()
-    channel = session.exec(
-        select(WebhookChannel).where(WebhookChannel.channel_id == notification.channel_id)
+    channel = session.execute(
+        _CHANNEL_FOR_PUSH, {"push_channel_id": notification.channel_id}
     ).first()
     if channel is None or channel.stopped_at is not None:
         return Verdict(200, "unknown_channel")  # a 2xx, or Google keeps retrying
@@ -247,15 +275,11 @@ def receive(
         return Verdict(410, "channel_expired")
     number = notification.message_number
     previous = channel.last_message_number
-    table = WebhookChannel.__table__  # type: ignore[attr-defined]
+    table = _PUSH_TABLE
     # One atomic compare-and-set: of two concurrent deliveries of one message, one wins.
     claimed = session.execute(
-        sa.update(table)
-        .where(
-            table.c.channel_id == channel.channel_id,
-            sa.or_(table.c.last_message_number.is_(None), table.c.last_message_number < number),
-        )
-        .values(last_message_number=number, last_notified_at=now)
+        _CLAIM_MESSAGE,
+        {"push_channel_id": channel.channel_id, "push_number": number, "push_now": now},
     )
     session.commit()
     if claimed.rowcount == 0:  # type: ignore[attr-defined]
