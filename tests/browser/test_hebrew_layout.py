@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sqlmodel import Session, select
 
 from db.engine import get_engine
@@ -27,7 +28,7 @@ from tests.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 MANAGER = next(person for person in DEMO_PEOPLE if person.role is Role.MANAGER)
 TRAINERS = [person.name for person in DEMO_PEOPLE if person.role is Role.TRAINER]
 #: The trainers Health follows: those with a Google connection (`seed_connections`).
@@ -103,23 +104,33 @@ def scroller(grid: Locator) -> Locator:
     return grid.locator(".dvn-scroller")
 
 
+def wait_for_scroll(grid: Locator, condition: str, expected: str) -> None:
+    """Wait until `condition` (a JavaScript expression of the scroller `s`) holds; else fail
+    saying where the grid stands."""
+    layer = scroller(grid).element_handle()
+    try:
+        grid.page.wait_for_function(f"s => {condition}", arg=layer)
+    except PlaywrightTimeoutError:
+        where = layer.evaluate("s => [s.scrollLeft, s.clientWidth, s.scrollWidth]")
+        pytest.fail(f"the grid is not {expected}: scrollLeft, clientWidth, scrollWidth = {where}")
+
+
 def wider_than_its_place(grid: Locator) -> None:
     """The scene of the bug: the grid's columns do not all fit, so it opens on one end."""
     expect(grid.locator("[role=gridcell]").first).to_be_attached()
-    grid.page.wait_for_function(
-        "s => s.scrollWidth > s.clientWidth + 20", arg=scroller(grid).element_handle()
-    )
+    wait_for_scroll(grid, "s.scrollWidth > s.clientWidth + 20", "wider than its place")
 
 
 def at_right_end(grid: Locator) -> None:
-    grid.page.wait_for_function(
-        "s => s.scrollLeft > 0 && s.scrollLeft + s.clientWidth >= s.scrollWidth - 1",
-        arg=scroller(grid).element_handle(),
+    wait_for_scroll(
+        grid,
+        "s.scrollLeft > 0 && s.scrollLeft + s.clientWidth >= s.scrollWidth - 1",
+        "scrolled to its right end",
     )
 
 
 def at_left_end(grid: Locator) -> None:
-    grid.page.wait_for_function("s => s.scrollLeft === 0", arg=scroller(grid).element_handle())
+    wait_for_scroll(grid, "s.scrollLeft === 0", "at its left end")
 
 
 def shows_whole_names(grid: Locator, header: str, names: list[str]) -> None:
