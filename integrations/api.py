@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -75,8 +76,13 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
         if notification is None:
             return JSONResponse({"error": "not a Google push notification"}, status_code=400)
 
-        def queue(trainer_id: str) -> None:
-            enqueue(trainer_id, SyncTrigger.WEBHOOK, delay=WEBHOOK_DEBOUNCE_SECONDS)
+        def queue(trainer_id: str, connection: sa.Connection) -> None:
+            enqueue(
+                trainer_id,
+                SyncTrigger.WEBHOOK,
+                delay=WEBHOOK_DEBOUNCE_SECONDS,
+                connection=connection,
+            )
 
         with session_scope(engine) as session:
             verdict = channels.receive(

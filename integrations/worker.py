@@ -144,22 +144,30 @@ WEBHOOK_DEBOUNCE_SECONDS = 2
 
 
 def enqueue_sync(
-    trainer_id: str, trigger: SyncTrigger, *, delay: float = 0, now: datetime | None = None
+    trainer_id: str,
+    trigger: SyncTrigger,
+    *,
+    delay: float = 0,
+    now: datetime | None = None,
+    connection: sa.Connection | None = None,
 ) -> bool:
     """Queue a sync unless one is already waiting for this trainer; True when queued.
 
     When the queue refuses the task the waiting mark is given back, so the caller's retry (a
-    webhook answered 503, a second click) is taken, not turned away as a duplicate.
+    webhook answered 503, a second click) is taken, not turned away as a duplicate. With
+    `connection` the mark is taken in the caller's transaction, and giving it back is the
+    caller's rollback.
     """
     name = SYNC_PENDING_LEASE.format(trainer_id=trainer_id)
     owner = lease.new_owner(f"queued:{trigger.value}")
     engine = store_engine()
-    if not lease.acquire(engine, name, owner, SYNC_PENDING_TTL, now=now):
+    if not lease.acquire(engine, name, owner, SYNC_PENDING_TTL, now=now, connection=connection):
         return False
     try:
         sync_trainer.schedule(args=(trainer_id, trigger.value), delay=delay)
     except BaseException:
-        lease.release(engine, name, owner)
+        if connection is None:
+            lease.release(engine, name, owner)
         raise
     return True
 

@@ -45,17 +45,28 @@ def new_owner(worker: str) -> str:
 
 
 def acquire(
-    engine: Engine, name: str, owner: str, ttl: timedelta, *, now: datetime | None = None
+    engine: Engine,
+    name: str,
+    owner: str,
+    ttl: timedelta,
+    *,
+    now: datetime | None = None,
+    connection: sa.Connection | None = None,
 ) -> bool:
     """Take the lease for `ttl`: a new row, or a row whose holder let it expire. True when won.
 
     One upsert whose update only happens on an expired row: PostgreSQL locks the conflicting row
     and re-checks the condition on its newest version; SQLite has a single writer at a time.
+    With `connection`, the upsert joins the caller's transaction (a push notification claims its
+    message number and the "sync waiting" mark in one commit).
     """
     now = now or utcnow()
-    values = {"name": name, "owner": owner, "acquired_at": now, "expires_at": now + ttl}
-    with engine.begin() as connection:
-        won = connection.execute(_upsert(engine.dialect.name), values | {"now": now})
+    values = {"name": name, "owner": owner, "acquired_at": now, "expires_at": now + ttl, "now": now}
+    if connection is not None:  # the caller's transaction: taken when it commits, not before
+        won = connection.execute(_upsert(engine.dialect.name), values)
+        return bool(won.scalar_one_or_none() == owner)
+    with engine.begin() as own:
+        won = own.execute(_upsert(engine.dialect.name), values)
         return bool(won.scalar_one_or_none() == owner)
 
 

@@ -243,14 +243,14 @@ def receive(
     *,
     session: Session,
     cipher: TokenCipher,
-    queue_sync: Callable[[str], object] | None = None,
+    queue_sync: Callable[[str, sa.Connection], object] | None = None,
     now: datetime | None = None,
 ) -> Verdict:
     """Authenticate and de-duplicate one push; say whether its trainer should sync.
 
-    `queue_sync(trainer_id)` is called once the message number is claimed: if it raises, the
-    claim is undone and the verdict is 503, so Google's retry is accepted later. The claim is
-    committed first: queueing may write to the store too (SQLite allows one writer at a time).
+    `queue_sync(trainer_id, connection)` is called once the message number is claimed, in the
+    claim's transaction (its "sync waiting" mark commits with the claim: one commit per push):
+    if it raises, both are rolled back and the verdict is 503, so Google's retry is taken later.
     """
     now = now or utcnow()
     channel = session.execute(
@@ -274,36 +274,28 @@ def receive(
         # Google stops a channel at its expiry; a message after it is a replay or a stale copy.
         return Verdict(410, "channel_expired")
     number = notification.message_number
-    previous = channel.last_message_number
-    table = _PUSH_TABLE
     # One atomic compare-and-set: of two concurrent deliveries of one message, one wins.
     claimed = session.execute(
         _CLAIM_MESSAGE,
         {"push_channel_id": channel.channel_id, "push_number": number, "push_now": now},
     )
-    session.commit()
     if claimed.rowcount == 0:  # type: ignore[attr-defined]
+        session.rollback()
         return Verdict(200, "duplicate")
-    if notification.resource_state == "sync":
-        return Verdict(200, "sync_message")
-    if queue_sync is not None:
+    if notification.resource_state != "sync" and queue_sync is not None:
         try:
-            queue_sync(channel.trainer_id)
+            queue_sync(channel.trainer_id, session.connection())
         except Exception as failure:  # any queue failure: Google must retry, not be told done
+            # The claim (and the "sync waiting" mark, taken in this transaction) are undone,
+            # so Google's retry of this message is taken.
+            session.rollback()
             log.warning(
                 "queueing the sync of a push failed: %s",
                 type(failure).__name__,
                 extra={"event": "webhook_queue_failed", "channel_id": channel.channel_id},
             )
-            # Undo only our own claim: a newer message that claimed since keeps its number.
-            session.execute(
-                sa.update(table)
-                .where(
-                    table.c.channel_id == channel.channel_id,
-                    table.c.last_message_number == number,
-                )
-                .values(last_message_number=previous)
-            )
-            session.commit()
             return Verdict(503, "queue_unavailable")
+    session.commit()
+    if notification.resource_state == "sync":
+        return Verdict(200, "sync_message")
     return Verdict(200, "sync_queued", trainer_id=channel.trainer_id)

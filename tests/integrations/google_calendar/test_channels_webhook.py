@@ -54,7 +54,9 @@ def queued() -> int:
     return int(worker.huey.pending_count() + worker.huey.scheduled_count())
 
 
-def enqueue_on_unreachable_redis(trainer_id: str, trigger: SyncTrigger, *, delay: float = 0) -> Any:
+def enqueue_on_unreachable_redis(
+    trainer_id: str, trigger: SyncTrigger, *, delay: float = 0, connection: Any = None
+) -> Any:
     """The worker's sync task, put on a Redis nobody listens on: it really fails to connect."""
     down = RedisHuey(worker.huey.name, url="redis://127.0.0.1:1/0", utc=True)
     return down.enqueue(worker.sync_trainer.s(trainer_id, trigger.value))
