@@ -23,8 +23,9 @@ from db.models import (
 from integrations.core.notifications import notify
 from tests.ui.conftest import EMAILS
 
-#: 12:00 UTC on 1 July 2026: 08:00 in New York (EDT), 15:00 in Jerusalem (IDT).
-TOKEN_EXPIRES = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+#: 12:00 UTC on 1 July 2099: 08:00 in New York (EDT), 15:00 in Jerusalem (IDT); far ahead, so the
+#: card shows it as a live token ("valid until") whatever day the suite runs.
+TOKEN_EXPIRES = datetime(2099, 7, 1, 12, 0, tzinfo=UTC)
 #: 06:45 UTC on 2 July 2026: 02:45 in New York, 09:45 in Jerusalem.
 LAST_SYNC = datetime(2026, 7, 2, 6, 45, tzinfo=UTC)
 #: 17:30 UTC on 15 January 2026: 12:30 in New York (EST), 19:30 in Jerusalem (IST).
@@ -101,7 +102,7 @@ def test_a_trainer_in_new_york_sees_google_and_notification_times_in_new_york(
     at.switch_page("pages/google_connection.py").run()
     assert not at.exception
     card = _markdown(at)
-    assert "**Access token valid until:** 01/07/2026 08:00" in card
+    assert "**Access token valid until:** 01/07/2099 08:00" in card
     assert "**Last sync:** 02/07/2026 02:45" in card
     assert "Times in America/New_York" in _captions(at)
     at.switch_page("pages/notifications.py").run()
@@ -116,7 +117,7 @@ def test_a_trainer_in_the_default_zone_sees_jerusalem_times(
     _notify(demo_store, EMAILS["trainer"])
     at = app_as(EMAILS["trainer"]).run()
     at.switch_page("pages/google_connection.py").run()
-    assert "**Access token valid until:** 01/07/2026 15:00" in _markdown(at)
+    assert "**Access token valid until:** 01/07/2099 15:00" in _markdown(at)
     assert "Times in Asia/Jerusalem" in _captions(at)
     at.switch_page("pages/notifications.py").run()
     assert "15/01/2026 19:30" in _captions(at)
@@ -145,7 +146,7 @@ def test_a_zone_this_machine_does_not_know_falls_back_to_the_default(
     assert not at.exception
     at.switch_page("pages/google_connection.py").run()
     assert not at.exception
-    assert "**Access token valid until:** 01/07/2026 15:00" in _markdown(at)
+    assert "**Access token valid until:** 01/07/2099 15:00" in _markdown(at)
 
 
 def test_a_time_at_the_end_of_year_9999_is_shown_not_a_crash(
