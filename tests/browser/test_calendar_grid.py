@@ -5,6 +5,7 @@ and a busy day in the month says how many sessions it did not list."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -82,16 +83,41 @@ def idle(page: Page) -> None:
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
 
 
-def open_week(page: Page, stack: Stack) -> None:
-    """The events page, moved on to the week of the busy Wednesday."""
+def open_week(page: Page, stack: Stack, wednesday: date) -> None:
+    """The events page, moved on to the week of the busy Wednesday.
+
+    "Next" is pressed until the week shown starts on that week's Sunday, reading the range the
+    page prints after each press: a press that lands while the page is still rerunning (the
+    grid refreshes itself while bookings wait for Google) can be dropped, and is then repeated.
+    """
     page.set_viewport_size({"width": 1400, "height": 1300})
     log_in(page, stack, account=demo_email(Role.TRAINER))
     page.get_by_test_id("stSidebarNav").get_by_text(text("page.events", "he"), exact=True).click()
-    idle(page)
-    for _ in range(WEEKS_AHEAD):
-        page.get_by_role("button", name=text("events.next", "he")).click()
+    target = wednesday - timedelta(days=3)
+    for _ in range(WEEKS_AHEAD * 4):
         idle(page)
+        shown = week_shown(page)
+        if shown >= target:
+            break
+        page.get_by_role("button", name=text("events.next", "he")).click()
+        try:
+            expect(range_text(page, shown + timedelta(days=7))).to_be_visible(timeout=15_000)
+        except AssertionError:
+            continue  # the press was dropped: press again
+    assert week_shown(page) == target
     expect(event_block(page, FIRST_HOUR)).to_be_visible()
+
+
+def range_text(page: Page, sunday: date) -> Locator:
+    """The line above the grid that says which dates it shows ("... מ-27/12/2026 עד ...")."""
+    return page.get_by_text(re.compile(rf"מ-{sunday:%d/%m/%Y} עד"))
+
+
+def week_shown(page: Page) -> date:
+    line = page.get_by_text(re.compile(r"מ-\d\d/\d\d/\d{4} עד")).inner_text()
+    found = re.search(r"מ-(\d\d)/(\d\d)/(\d{4})", line)
+    assert found is not None, line
+    return date(int(found[3]), int(found[2]), int(found[1]))
 
 
 def event_block(page: Page, title: str) -> Locator:
@@ -239,7 +265,7 @@ def test_short_sessions_and_the_first_hour_read_well_in_the_week_grid(
     shows its first words, not the end of the name), its whole title on hover and to a screen
     reader; a session at 06:00 starts on the 06:00 line, not above the first label."""
     page = context.new_page()
-    open_week(page, stack)
+    open_week(page, stack, busy_wednesday)
     check_week(page, "he")
     page.screenshot(path=tmp_path / "week-he.png", full_page=True)
     in_language(page, "en")
@@ -256,7 +282,7 @@ def test_a_busy_day_in_the_month_grid_lists_four_cut_titles_and_counts_the_rest(
     """Six sessions on one day: four chips, each inside its cell with its title cut at its
     logical end, and "+2 more" ("עוד 2"), in Hebrew and in English."""
     page = context.new_page()
-    open_week(page, stack)
+    open_week(page, stack, busy_wednesday)
     page.get_by_test_id("stButtonGroup").get_by_text(text("events.view.month", "he")).click()
     idle(page)
     check_month(page, "he", busy_wednesday)
