@@ -116,11 +116,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "סנכרון אחרון: {when} ({outcome})",
     },
     "mine.never_synced": {"en": "Never synced", "he": "טרם סונכרן"},
-    # A part of a page that follows the sync (pages/_live.py)
-    "live.pushing": {
-        "en": "Sending changes to Google…",
-        "he": "שולחים את השינויים ל-Google…",
-    },
     "mine.upcoming": {"en": "Upcoming sessions", "he": "אימונים קרובים"},
     "mine.no_upcoming": {
         "en": "No sessions in the next 7 days.",

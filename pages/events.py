@@ -48,12 +48,11 @@ from integrations.sessions import (
     delete_session,
     update_session,
 )
-from integrations.trainers import ClientView, list_clients, sync_activity
+from integrations.trainers import ClientView, list_clients
 from pages import _calendar
-from pages._live import Pace, live, say_activity
 from pages._messages import MESSAGES
 from pages._plain import plain
-from pages._shell import keep_choices, local_time, recheck, require, t, table
+from pages._shell import keep_choices, local_time, require, t, table
 
 NEW = "events_new"
 EDIT = "events_edit"
@@ -444,15 +443,20 @@ sync_state = state_column.selectbox(
     key="events_filter_state",
 )
 
-shown_filter = ScheduleFilter(
-    calendar_id=calendar_id or None,
-    client_id=client_id or None,
-    origin=EventOrigin(origin) if origin else None,
-    sync_state=SyncState(sync_state) if sync_state else None,
-)
 with open_session() as session:
-    items = read_schedule(actor, trainer_id, start, end, filters=shown_filter, session=session)
-    activity = sync_activity(actor, [trainer_id], session=session)
+    items = read_schedule(
+        actor,
+        trainer_id,
+        start,
+        end,
+        filters=ScheduleFilter(
+            calendar_id=calendar_id or None,
+            client_id=client_id or None,
+            origin=EventOrigin(origin) if origin else None,
+            sync_state=SyncState(sync_state) if sync_state else None,
+        ),
+        session=session,
+    )
 
 flash = st.session_state.pop("events_flash", None)
 if flash:
@@ -511,57 +515,39 @@ for item in conflicted:
 
 # --- The calendar and the table ----------------------------------------------------------------
 
-
-def schedule(pace: Pace) -> None:
-    """The grid and the table with each session's sync state, refreshed while a sync is under
-    way (a booking reaching Google, Google's events arriving) and slowly while Google pushes."""
-    global actor  # the fragment's own runs re-read who is looking (access turned off)
-    actor = recheck(Capability.VIEW_TRAINER, trainer_id)
-    scheduled = items
-    with open_session() as session:
-        if pace.refreshing(lambda: sync_activity(actor, [trainer_id], session=session)):
-            scheduled = read_schedule(
-                actor, trainer_id, start, end, filters=shown_filter, session=session
-            )
-    say_activity(pace.activity)
-    # Google's events (a dentist, a family dinner) are counted too: the count is of events, and
-    # says how many came from Google when some are the CRM's sessions.
-    from_google = sum(1 for item in scheduled if item.event.origin is EventOrigin.GOOGLE)
-    dates = {"first": f"{first:%d/%m/%Y}", "last": f"{last:%d/%m/%Y}"}
-    if 0 < from_google < len(scheduled):
-        crm = len(scheduled) - from_google
-        st.caption(
-            t("events.count.split", count=len(scheduled), crm=crm, google=from_google, **dates)
-        )
+# Google's events (a dentist, a family dinner) are counted too: the count is of events, and
+# says how many came from Google when some are the CRM's sessions.
+from_google = sum(1 for item in items if item.event.origin is EventOrigin.GOOGLE)
+dates = {"first": f"{first:%d/%m/%Y}", "last": f"{last:%d/%m/%Y}"}
+if 0 < from_google < len(items):
+    crm = len(items) - from_google
+    st.caption(t("events.count.split", count=len(items), crm=crm, google=from_google, **dates))
+else:
+    st.caption(t("events.count", count=len(items), **dates))
+calendar_tab, table_tab = st.tabs([t("events.tab.calendar"), t("events.tab.table")])
+with calendar_tab:
+    grid = _calendar.week_grid if view == "week" else _calendar.month_grid
+    st.html(grid(items, first, last, today))
+with table_tab:
+    if not items:
+        st.info(t("events.none"))
     else:
-        st.caption(t("events.count", count=len(scheduled), **dates))
-    calendar_tab, table_tab = st.tabs([t("events.tab.calendar"), t("events.tab.table")])
-    with calendar_tab:
-        grid = _calendar.week_grid if view == "week" else _calendar.month_grid
-        st.html(grid(scheduled, first, last, today))
-    with table_tab:
-        if not scheduled:
-            st.info(t("events.none"))
-        else:
-            table(
-                [
-                    {
-                        t("events.col.day"): local_time(item.event.start, zone, "%a %d/%m/%Y"),
-                        t("events.col.time"): _calendar.hours(item.event),
-                        t("col.title"): item.event.title,
-                        t("col.client"): item.event.client_name or "—",
-                        t("events.col.origin"): t(f"events.origin.{item.event.origin.value}"),
-                        t("events.col.calendar"): calendar_names.get(
-                            item.event.google_calendar_id or CRM_ONLY, item.event.google_calendar_id
-                        ),
-                        t("col.sync_state"): _calendar.state_label(item.sync_state),
-                    }
-                    for item in scheduled
-                ]
-            )
-
-
-live(schedule, activity)
+        table(
+            [
+                {
+                    t("events.col.day"): local_time(item.event.start, zone, "%a %d/%m/%Y"),
+                    t("events.col.time"): _calendar.hours(item.event),
+                    t("col.title"): item.event.title,
+                    t("col.client"): item.event.client_name or "—",
+                    t("events.col.origin"): t(f"events.origin.{item.event.origin.value}"),
+                    t("events.col.calendar"): calendar_names.get(
+                        item.event.google_calendar_id or CRM_ONLY, item.event.google_calendar_id
+                    ),
+                    t("col.sync_state"): _calendar.state_label(item.sync_state),
+                }
+                for item in items
+            ]
+        )
 
 if not can_manage:
     st.stop()
