@@ -62,12 +62,6 @@ def apply_direction() -> None:
     show its minus sign on the wrong side; they stay left to right, set at the right edge.
     Their labels, and the order of the two ends of a date range, still follow the page.
     Streamlit's own "(required)" beside a label is English: it gets the catalogue's text.
-
-    The sidebar stands at the right. Folded, Streamlit squeezes it to no width and shifts it
-    left by its width, which takes a sidebar on the left off the screen but leaves one on the
-    right over the page, its text one letter a line: folded, it leaves by the right edge
-    instead, and the arrows that fold and unfold it point the other way. A table opens at its
-    right end, where its first column stands (`_RTL_GRIDS`).
     """
     if not is_rtl():
         return
@@ -78,12 +72,6 @@ def apply_direction() -> None:
         [data-testid="stToast"], .stMarkdown, .stAlert, [data-testid="stSelectboxVirtualDropdown"],
         [data-testid="stMultiSelectDropdown"] { direction: rtl; text-align: right; }
         [data-testid="stSidebarNav"] a { flex-direction: row-reverse; }
-        [data-testid="stSidebar"][data-collapsed="true"] { transform: translateX(100vw); }
-        :is([data-testid="stSidebarCollapseButton"], [data-testid="stExpandSidebarButton"])
-            [data-testid="stIconMaterial"] { display: inline-block; transform: scaleX(-1); }
-        [data-testid="stElementContainer"]:has(> [data-testid="stHtml"] #shell-rtl-grids) {
-            display: none;
-        }
         [data-testid="stHeading"] :is(h1, h2, h3, h4, h5, h6) { text-align: right; }
         code, pre, [data-testid="stDataFrame"] { direction: ltr; }
         :is([data-testid="stDateInput"], [data-testid="stTimeInput"],
@@ -95,40 +83,6 @@ def apply_direction() -> None:
         [data-testid="stWidgetLabelRequired"]::after { content: REQUIRED; font-size: 0.75rem; }
         </style>""".replace("REQUIRED", required)
     )
-    st.html(_RTL_GRIDS, unsafe_allow_javascript=True)
-
-
-#: Run in the browser on Hebrew pages: the data grid draws on a left-to-right canvas and opens
-#: scrolled to its left end, where in Hebrew its last column stands; a grid wider than its
-#: place would open on its last columns, the first (the name, say) cut off at the right. Each
-#: grid is scrolled to its right end once, when it first overflows; after that the reader's own
-#: scrolling is left alone. Back in English (the column order flips), it goes back to its left
-#: end. Installed once per browser tab; the rerun that draws it again finds it there.
-_RTL_GRIDS = """<span id="shell-rtl-grids" hidden></span><script>
-(() => {
-  if (window.shellRtlGrids) return;
-  window.shellRtlGrids = true;
-  const OPENED = "shellOpenedAtRight";
-  const settle = () => {
-    const app = document.querySelector('[data-testid="stAppViewContainer"]');
-    const rtl = app !== null && getComputedStyle(app).direction === "rtl";
-    for (const scroller of document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')) {
-      if (rtl && !scroller.dataset[OPENED] && scroller.scrollWidth > scroller.clientWidth) {
-        scroller.scrollLeft = scroller.scrollWidth;
-        scroller.dataset[OPENED] = "1";
-      } else if (!rtl && scroller.dataset[OPENED]) {
-        scroller.scrollLeft = 0;
-        delete scroller.dataset[OPENED];
-      }
-    }
-  };
-  new MutationObserver(settle).observe(document.body, {
-    childList: true, subtree: true, attributes: true, attributeFilter: ["style"],
-  });
-  window.addEventListener("resize", settle);
-  settle();
-})();
-</script>"""
 
 
 def keep_choices(page: str, keys: Iterable[str]) -> None:
