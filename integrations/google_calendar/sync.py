@@ -17,13 +17,13 @@ import time
 from collections.abc import Generator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
-from googleapiclient.http import BatchHttpRequest, HttpRequest
+from googleapiclient.http import HttpRequest
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
@@ -31,7 +31,6 @@ from db.models import (
     CalendarEvent,
     CalendarSyncState,
     ConnectionStatus,
-    EventOrigin,
     GoogleCalendarSyncSettings,
     Integration,
     IntegrationCredential,
@@ -53,22 +52,16 @@ from integrations.core.crypto import DecryptionError, TokenCipher
 from integrations.core.notifications import managers_and_trainer
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import ErrorKind, RetryPolicy, classify
-from integrations.google_calendar import channels, pull
+from integrations.google_calendar import channels, pull, push
 from integrations.google_calendar.client import calendar_service, credentials_for
-from integrations.google_calendar.events import (
-    GoogleEvent,
-    UnusableEvent,
-    assign_fields,
-    google_body,
-    local_version,
-)
+from integrations.google_calendar.events import GoogleEvent, local_version
+
+# Re-exported: callers (bench/) still read the batch size here.
+from integrations.google_calendar.push import BATCH_SIZE as BATCH_SIZE
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 2500
-BATCH_SIZE = 50
-#: CRM sessions older than this are not pushed on a first sync.
-PUSH_HORIZON = timedelta(days=30)
 #: After this many failed runs in a row the trainer and the managers are told.
 NOTIFY_AFTER_FAILURES = 3
 #: The error kind of a run stopped by something no known kind covers (a bug, a store refusal).
@@ -268,7 +261,7 @@ def _run(
             for calendar_id in _calendars_to_pull(sync_settings):
                 _pull_calendar(context, calendar_id)
         if sync_settings.sync_direction is not SyncDirection.FROM_GOOGLE:
-            _push(context)
+            push.push_changes(context)
     except (HttpError, RefreshError, SyncAborted, OSError) as failure:
         session.rollback()
         kind = failure.kind if isinstance(failure, SyncAborted) else classify(failure).kind
@@ -699,190 +692,6 @@ def _record_conflict(
     else:
         local.sync_state = SyncState.PENDING
     context.run.conflicts += 1
-
-
-# --- Push -----------------------------------------------------------------------------------
-
-
-def _push_candidates(context: SyncContext) -> list[CalendarEvent]:
-    since = utcnow() - PUSH_HORIZON
-    trainer_id = context.trainer.id
-    # One seek on (trainer_id, sync_state): a quiet trainer's synced events are never read.
-    # The start_at bound sits inside the OR so that no planner prefers a range over them.
-    return list(
-        context.session.exec(
-            select(CalendarEvent)
-            .where(
-                CalendarEvent.trainer_id == trainer_id,
-                col(CalendarEvent.sync_state).in_([SyncState.PENDING, SyncState.LOCAL_ONLY]),
-                sa.or_(
-                    col(CalendarEvent.sync_state) == SyncState.PENDING,
-                    sa.and_(
-                        col(CalendarEvent.origin) == EventOrigin.CRM,
-                        col(CalendarEvent.google_event_id).is_(None),
-                        col(CalendarEvent.deleted_at).is_(None),
-                        col(CalendarEvent.start_at) >= since,
-                    ),
-                ),
-            )
-            .order_by(col(CalendarEvent.sync_state).desc(), col(CalendarEvent.id))
-        ).all()
-    )
-
-
-def _push(context: SyncContext) -> None:
-    candidates = _push_candidates(context)
-    for start in range(0, len(candidates), BATCH_SIZE):
-        _push_batch(context, candidates[start : start + BATCH_SIZE])
-        context.session.commit()
-
-
-def _request_for(context: SyncContext, api: Any, action: str, event: CalendarEvent) -> HttpRequest:
-    """`api` is one events() resource for the whole batch: building it costs ~20 ms each time."""
-    calendar_id = event.google_calendar_id or context.sync_settings.default_calendar_id
-    if action == "delete":
-        return api.delete(calendarId=calendar_id, eventId=event.google_event_id, sendUpdates="none")
-    if action == "insert":
-        body = google_body(event) | {"id": event.id}
-        return api.insert(calendarId=calendar_id, body=body, sendUpdates="none")
-    request = api.patch(
-        calendarId=calendar_id,
-        eventId=event.google_event_id,
-        body=google_body(event),
-        sendUpdates="none",
-    )
-    if event.google_etag:
-        request.headers["If-Match"] = event.google_etag
-    return request
-
-
-def _action_for(event: CalendarEvent) -> str | None:
-    if event.deleted_at is not None:
-        return "delete" if event.google_event_id else None
-    return "insert" if event.google_event_id is None else "patch"
-
-
-def _push_batch(context: SyncContext, events: list[CalendarEvent]) -> None:
-    """Up to 50 calls in one HTTP round trip; a call that failed transiently is retried alone."""
-    results: dict[str, tuple[Any, HttpError | None]] = {}
-
-    def collect(request_id: str, response: Any, exception: HttpError | None) -> None:
-        results[request_id] = (response, exception)
-
-    endpoint = (context.settings.GOOGLE_API_ENDPOINT or "https://www.googleapis.com").rstrip("/")
-    batch = BatchHttpRequest(callback=collect, batch_uri=f"{endpoint}/batch/calendar/v3")
-    planned: dict[str, tuple[str, CalendarEvent]] = {}
-    api = context.service.events()
-    for event in events:
-        action = _action_for(event)
-        if action is None:  # made and deleted here before it ever reached Google
-            event.sync_state = SyncState.SYNCED
-            context.session.add(event)
-            continue
-        planned[event.id] = (action, event)
-        batch.add(_request_for(context, api, action, event), request_id=event.id)
-    if not planned:
-        return
-
-    def run_batch() -> None:
-        for _ in planned:
-            context.limiter.acquire(context.account)
-        context.requests += 1
-        results.clear()
-        batch.execute()
-
-    context.retry.call(run_batch)
-    for request_id, (action, event) in planned.items():
-        response, error = results.get(request_id, (None, None))
-        if error is not None and classify(error).retryable:
-            try:
-                response, error = context.execute(_request_for(context, api, action, event)), None
-            except HttpError as again:
-                response, error = None, again
-        _settle(context, action, event, response, error)
-
-
-def _settle(
-    context: SyncContext, action: str, event: CalendarEvent, response: Any, error: HttpError | None
-) -> None:
-    session = context.session
-    calendar_id = event.google_calendar_id or context.sync_settings.default_calendar_id
-    if error is None:
-        if action == "delete":
-            event.google_etag = None
-        else:
-            remote = GoogleEvent(response)
-            event.google_event_id = remote.id
-            event.google_calendar_id = calendar_id
-            event.google_etag = remote.etag
-            event.google_updated_at = remote.updated
-        event.sync_state = SyncState.SYNCED
-        context.run.pushed += 1
-        session.add(event)
-        return
-    kind = classify(error).kind
-    if action == "insert" and kind is ErrorKind.CONFLICT:
-        # 409 duplicate: our id is already there: an earlier insert whose answer was lost, or
-        # our event deleted in Google (a deleted event keeps its id) while the session changed
-        # here later. That one is brought back with our version, not linked as it lies.
-        api = context.service.events()
-        remote = GoogleEvent(context.execute(api.get(calendarId=calendar_id, eventId=event.id)))
-        if remote.is_cancelled:
-            body = google_body(event) | {"status": "confirmed"}
-            remote = GoogleEvent(
-                context.execute(
-                    api.patch(
-                        calendarId=calendar_id, eventId=event.id, body=body, sendUpdates="none"
-                    )
-                )
-            )
-        event.google_event_id = remote.id
-        event.google_calendar_id = calendar_id
-        event.google_etag = remote.etag
-        event.sync_state = SyncState.SYNCED
-        context.run.pushed += 1
-    elif action == "delete" and kind in (ErrorKind.GONE, ErrorKind.NOT_FOUND):
-        event.sync_state = SyncState.SYNCED  # already gone: that is what we wanted
-    elif action == "patch" and kind is ErrorKind.PRECONDITION_FAILED:
-        remote = GoogleEvent(
-            context.execute(
-                context.service.events().get(calendarId=calendar_id, eventId=event.google_event_id)
-            )
-        )
-        if _local_wins(context, event, remote):
-            _record_conflict(context, event, remote, winner="local")
-            event.google_etag = remote.etag  # the next run's patch carries the fresh etag
-        else:
-            try:
-                fields = remote.local_fields(context.trainer.timezone)
-            except UnusableEvent as unusable:
-                # Google's version cannot be stored: keep ours, pending, and say why.
-                _skip_event(context, calendar_id, remote, str(unusable))
-                session.add(event)
-                return
-            _record_conflict(context, event, remote, winner="google")
-            assign_fields(event, fields)
-    elif action == "patch" and kind in (ErrorKind.GONE, ErrorKind.NOT_FOUND):
-        event.google_event_id = None  # deleted in Google, changed here: recreate it next run
-        event.google_etag = None
-    elif kind in (ErrorKind.QUOTA_EXCEEDED, ErrorKind.NEEDS_REAUTH):
-        raise SyncAborted(kind, _describe(error))
-    else:
-        # Still failing after the retries (5xx, 429, ...), it stays pending and the next run
-        # tries again; only an error that would fail the same way every time marks it.
-        if not classify(error).retryable:
-            event.sync_state = SyncState.ERROR
-        audit.record(
-            session,
-            "push_failed",
-            f"{action} of '{event.title}' failed: {_describe(error)}",
-            level=LogLevel.WARNING,
-            trainer_id=context.trainer.id,
-            integration=Integration.GOOGLE_CALENDAR,
-            sync_run_id=context.run.id,
-            details={"event_id": event.id, "kind": kind.value},
-        )
-    session.add(event)
 
 
 def last_good_sync(session: Session, trainer_id: str) -> datetime | None:
