@@ -6,7 +6,8 @@ variant. The Google Calendar benchmarks (bench/google_calendar.py) run the sync 
 emulator on every store and report requests, time and memory against the goals of issue 3.
 
 `python -m bench --quick` measures smaller sizes with fewer rounds and only prints, unless
-`--output` names a file.
+`--output` names a file; `--only full-sync` (repeatable) measures just that Google Calendar part
+and prints it.
 """
 
 from __future__ import annotations
@@ -148,19 +149,31 @@ def main(argv: list[str] | None = None) -> None:
         type=Path,
         help="where to write the report (default: docs/PERFORMANCE.md, or nowhere with --quick)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=google_calendar.PARTS,
+        help="measure only this Google Calendar part (repeatable); print only, unless --output",
+    )
     args = parser.parse_args(argv)
     rounds = QUICK_ROUNDS if args.quick else ROUNDS
     started, load_before = time.perf_counter(), os.getloadavg()[0]
-    tables = [
-        bench_page_load_queries(rounds),
-        bench_log_redaction(rounds),
-        bench_token_decryption(rounds),
-    ]
+    tables = (
+        []
+        if args.only
+        else [
+            bench_page_load_queries(rounds),
+            bench_log_redaction(rounds),
+            bench_token_decryption(rounds),
+        ]
+    )
     plan = google_calendar.QUICK if args.quick else google_calendar.FULL
-    tables += google_calendar.tables(google_calendar.measure(plan))
+    parts = tuple(args.only or google_calendar.PARTS)
+    tables += google_calendar.tables(google_calendar.measure(plan, parts))
     load = (load_before, os.getloadavg()[0])
     report = document(tables, rounds=rounds, quick=args.quick, load=load)
-    output = args.output or (None if args.quick else ROOT / "docs" / "PERFORMANCE.md")
+    partial = args.quick or args.only
+    output = args.output or (None if partial else ROOT / "docs" / "PERFORMANCE.md")
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(report, encoding="utf-8")
@@ -170,6 +183,8 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+    if "--only" in sys.argv:
+        raise SystemExit(0)
     # The Health, Events and Trainers pages at scale (issue 4, bench/dashboard.py): their tables
     # join the same report.
     from bench import dashboard

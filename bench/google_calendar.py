@@ -205,7 +205,12 @@ class Results:
     store_note: str = ""
 
 
-def measure(plan: Plan) -> Results:
+#: The parts of `measure`, as `python -m bench --only` names them.
+PARTS = ("full-sync", "incremental", "push", "webhooks")
+
+
+def measure(plan: Plan, parts: tuple[str, ...] = PARTS) -> Results:
+    """Every part named in `parts`, on every store (`--only` measures fewer)."""
     results = Results()
     data_root = Path(tempfile.mkdtemp(prefix="newym-bench-google-"))
     with scratch_stores() as stores, running_emulator() as emulator:
@@ -217,16 +222,20 @@ def measure(plan: Plan) -> Results:
             data_dir.mkdir(parents=True)
             world = World.open(url, data_dir)
             try:
-                for size in sizes_for(store, plan):
+                for size in sizes_for(store, plan) if "full-sync" in parts else []:
                     progress(f"{store}: full sync of {size:,} events")
                     rounds = plan.full_sync_rounds.get(size, 1)
                     results.full_syncs.append(measure_full_sync(world, store, size, rounds))
-                progress(f"{store}: incremental syncs")
-                results.incremental += measure_incremental(world, store, plan)
-                progress(f"{store}: pushing {plan.pushed_sessions:,} sessions")
-                results.pushes.append(measure_push(world, store, plan))
+                if "incremental" in parts:
+                    progress(f"{store}: incremental syncs")
+                    results.incremental += measure_incremental(world, store, plan)
+                if "push" in parts:
+                    progress(f"{store}: pushing {plan.pushed_sessions:,} sessions")
+                    results.pushes.append(measure_push(world, store, plan))
             finally:
                 world.close()
+            if "webhooks" not in parts:
+                continue
             progress(f"{store}: {plan.webhook_deliveries:,} webhook deliveries")
             results.webhooks.append(
                 measure_webhooks(
@@ -399,12 +408,16 @@ def push_table(results: Results) -> Table:
 
 
 def tables(results: Results) -> list[Table]:
-    made = [
-        full_sync_table(results),
-        incremental_table(results),
-        push_table(results),
-        webhook_table(results.webhooks),
-    ]
-    if results.store_note:
+    """The tables of the parts measured."""
+    made: list[Table] = []
+    if results.full_syncs:
+        made.append(full_sync_table(results))
+    if results.incremental:
+        made.append(incremental_table(results))
+    if results.pushes:
+        made.append(push_table(results))
+    if results.webhooks:
+        made.append(webhook_table(results.webhooks))
+    if results.store_note and made:
         made[0].notes.append(results.store_note)
     return made
