@@ -430,3 +430,59 @@ def webhook_table(measured_stores: list[Webhooks]) -> Table:
 def spread(values: list[int]) -> str:
     low, high = min(values), max(values)
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m bench.webhooks`: only the webhook table, on every store, in one run; prints it
+    with the load average at the start and the end (the full report is `make bench`)."""
+    import argparse
+    import shutil
+    import tempfile
+
+    # As `python -m bench` does: nothing inherited may point the run at real data.
+    for name in (
+        "APP_ENV",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "TOKEN_ENCRYPTION_KEYS",
+        "GOOGLE_CLIENT_ID",
+    ):
+        os.environ.pop(name, None)
+    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="newym-bench-")
+
+    from bench.google_calendar import QUICK, progress
+    from bench.google_world import reset_emulator, running_emulator
+    from bench.report import document
+    from bench.stores import scratch_stores
+
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=main.__doc__)
+    parser.add_argument("--deliveries", type=int, default=QUICK.webhook_deliveries)
+    parser.add_argument("--calendars", type=int, default=QUICK.webhook_calendars)
+    parser.add_argument("--concurrency", type=int, default=QUICK.webhook_concurrency)
+    args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
+    measured: list[Webhooks] = []
+    data_root = Path(tempfile.mkdtemp(prefix="newym-bench-webhooks-"))
+    with scratch_stores() as stores, running_emulator() as emulator:
+        for index, (store, url) in enumerate(stores.urls.items()):
+            reset_emulator(emulator)
+            progress(f"{store}: {args.deliveries:,} webhook deliveries")
+            data_dir = data_root / f"store{index}"
+            data_dir.mkdir(parents=True)
+            measured.append(
+                measure_webhooks(
+                    url,
+                    data_dir,
+                    store,
+                    calendars=args.calendars,
+                    deliveries=args.deliveries,
+                    concurrency=args.concurrency,
+                )
+            )
+    shutil.rmtree(data_root, ignore_errors=True)
+    load = (load_before, os.getloadavg()[0])
+    print(document([webhook_table(measured)], rounds=BURSTS, quick=True, load=load))
+
+
+if __name__ == "__main__":
+    main()

@@ -8,11 +8,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+import anyio
 import sqlalchemy as sa
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from starlette.requests import Request
+from starlette.responses import Response
 
-from db.engine import get_engine, session_scope
+from db.engine import POOL_SIZE, get_engine
 from db.models import SyncTrigger
 from integrations.config import Settings, get_settings
 from integrations.core.crypto import cipher_from_settings
@@ -20,18 +23,37 @@ from integrations.core.health import check_store
 from integrations.core.queue import check_queue, make_huey
 from integrations.google_calendar import channels
 from integrations.google_calendar.channels import WEBHOOK_PATH
-from integrations.worker import WEBHOOK_DEBOUNCE_SECONDS, enqueue_sync
+from integrations.worker import (
+    SYNC_PENDING_LEASE,
+    SYNC_PENDING_TTL,
+    WEBHOOK_DEBOUNCE_SECONDS,
+    sync_trainer,
+)
 
 log = logging.getLogger(__name__)
 
-#: Queues one sync of a trainer (trainer id, trigger, delay in seconds); True when queued.
-SyncQueue = Callable[..., bool]
+#: Puts one sync of a trainer on the queue (trainer id, trigger, delay in seconds, connection).
+SyncQueue = Callable[..., object]
+
+
+def schedule_sync(
+    trainer_id: str,
+    trigger: SyncTrigger,
+    *,
+    delay: float = 0,
+    connection: sa.Connection | None = None,
+) -> bool:
+    """The worker's sync task, scheduled: the push's claim has taken the trainer's "sync
+    waiting" mark already, in its own statement (worker.enqueue_sync takes it for others)."""
+    sync_trainer.schedule(args=(trainer_id, trigger.value), delay=delay)
+    return True
 
 
 def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None = None) -> FastAPI:
-    """`queue_sync` defaults to the worker's queue; tests pass one whose storage is down."""
+    """`queue_sync` defaults to the worker's queue (`schedule_sync`); tests pass one whose
+    storage is down."""
     settings = settings or get_settings()
-    enqueue = queue_sync or enqueue_sync
+    enqueue = queue_sync or schedule_sync
     app = FastAPI(title="NEWYM Integrations API", docs_url=None, redoc_url=None, openapi_url=None)
     engine = get_engine(settings.DATABASE_URL)
     huey = make_huey(settings)
@@ -58,12 +80,51 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
             return JSONResponse({"status": "unavailable"}, status_code=503)
         return JSONResponse({"status": "ok"}, status_code=200)
 
-    @app.post(WEBHOOK_PATH)
-    def google_webhook(request: Request) -> Response:
+    # The "sync waiting" mark, as worker.enqueue_sync names and holds it.
+    pending = channels.PendingMark(
+        prefix=SYNC_PENDING_LEASE.format(trainer_id=""),
+        ttl=SYNC_PENDING_TTL,
+        holder=f"queued:{SyncTrigger.WEBHOOK.value}",
+    )
+    # As many pushes at once as the pool has connections: more only opened and closed
+    # connections (PostgreSQL) or waited on SQLite's single writer in its busy handler.
+    at_once = anyio.CapacityLimiter(1 if engine.dialect.name == "sqlite" else POOL_SIZE)
+
+    def queue(trainer_id: str, connection: sa.Connection) -> None:
+        enqueue(
+            trainer_id, SyncTrigger.WEBHOOK, delay=WEBHOOK_DEBOUNCE_SECONDS, connection=connection
+        )
+
+    def handle(notification: channels.Notification) -> channels.Verdict:
+        """One push in one short transaction; once more if the store dropped the connection
+        (a restarted PostgreSQL: the pool connects afresh), rather than a 500 to Google."""
+        for attempt in (1, 2):
+            try:
+                with engine.connect() as connection:
+                    verdict = channels.receive_on(
+                        notification,
+                        connection=connection,
+                        cipher=cipher,
+                        queue_sync=queue,
+                        pending=pending,
+                    )
+                    if verdict.commit:
+                        connection.commit()
+                    return verdict  # not committed: rolled back as the connection closes
+            except sa.exc.DBAPIError as failure:
+                if attempt == 2 or not failure.connection_invalidated:
+                    raise
+                log.warning(
+                    "the store dropped the connection during a push; trying once more",
+                    extra={"event": "webhook_reconnect"},
+                )
+        raise AssertionError("unreachable")
+
+    async def google_webhook(request: Request) -> Response:
         """Google push: authenticate, de-duplicate, queue at most one sync; answer at once.
 
-        The sync is queued before the message number is kept: a 503 when the queue is down
-        makes Google retry the same message, which is then taken, not dropped as a duplicate.
+        A plain Starlette route: FastAPI's parameter handling gave this one nothing. The store
+        work runs in a worker thread, at most `at_once` of them.
         """
         try:
             notification = channels.parse_headers(request.headers)
@@ -75,19 +136,8 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
             )
         if notification is None:
             return JSONResponse({"error": "not a Google push notification"}, status_code=400)
-
-        def queue(trainer_id: str, connection: sa.Connection) -> None:
-            enqueue(
-                trainer_id,
-                SyncTrigger.WEBHOOK,
-                delay=WEBHOOK_DEBOUNCE_SECONDS,
-                connection=connection,
-            )
-
-        with session_scope(engine) as session:
-            verdict = channels.receive(
-                notification, session=session, cipher=cipher, queue_sync=queue
-            )
+        verdict = await anyio.to_thread.run_sync(handle, notification, limiter=at_once)
         return Response(status_code=verdict.status, headers={"X-Outcome": verdict.outcome})
 
+    app.add_route(WEBHOOK_PATH, google_webhook, methods=["POST"])
     return app

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -74,9 +75,25 @@ def acquire(
 def _upsert(dialect: str) -> sa.Insert:
     """`acquire`'s statement, built once per dialect: building it anew for every call cost more
     than running it (it runs once per push notification)."""
-    insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
-    statement = insert(_TABLE)
-    return statement.on_conflict_do_update(
+    return _taken_unless_live(_insert(dialect)(_TABLE))
+
+
+def acquire_from(rows: sa.Select[Any], *, dialect: str) -> sa.Insert:
+    """`acquire`'s upsert taking its row from `rows` (name, owner, acquired_at, expires_at;
+    bind `now` too), so that it can be part of a larger statement: a push notification's claim
+    takes the "sync waiting" mark in the same statement on PostgreSQL. Returns the owner when
+    won, no row when a live lease stood in the way."""
+    columns = ["name", "owner", "acquired_at", "expires_at"]
+    return _taken_unless_live(_insert(dialect)(_TABLE).from_select(columns, rows))
+
+
+def _insert(dialect: str) -> Any:
+    return sqlite_insert if dialect == "sqlite" else postgresql_insert
+
+
+def _taken_unless_live(statement: Any) -> sa.Insert:
+    """A new row, or the row of this name taken over when its holder let it expire."""
+    taken: sa.Insert = statement.on_conflict_do_update(
         index_elements=[_TABLE.c.name],
         set_={
             "owner": statement.excluded.owner,
@@ -85,6 +102,7 @@ def _upsert(dialect: str) -> sa.Insert:
         },
         where=_TABLE.c.expires_at <= sa.bindparam("now", type_=_TABLE.c.expires_at.type),
     ).returning(_TABLE.c.owner)
+    return taken
 
 
 def renew(

@@ -28,6 +28,7 @@ from db.models import (
     utcnow,
 )
 from integrations.config import Settings
+from integrations.core import lease
 from integrations.core.crypto import DecryptionError, TokenCipher
 from integrations.core.retry import ErrorKind, classify
 
@@ -66,6 +67,8 @@ class Verdict:
     status: int
     outcome: str
     trainer_id: str | None = None
+    #: Whether what the push did (its claim, the "sync waiting" mark) is to be committed.
+    commit: bool = False
 
 
 def wants_channels(sync_settings: GoogleCalendarSyncSettings) -> bool:
@@ -211,17 +214,20 @@ def _message_number(value: str | None) -> int:
 
 
 _PUSH_TABLE: sa.Table = WebhookChannel.__table__  # type: ignore[attr-defined]
+_PUSH_TIME = _PUSH_TABLE.c.last_notified_at.type
 # `receive`'s statements, built once: it runs for every push Google sends, and building them
 # anew each time cost more than running them.
-_CHANNEL_FOR_PUSH = sa.select(
-    _PUSH_TABLE.c.channel_id,
+_PUSH_COLUMNS = (
     _PUSH_TABLE.c.trainer_id,
     _PUSH_TABLE.c.token_encrypted,
     _PUSH_TABLE.c.resource_id,
     _PUSH_TABLE.c.stopped_at,
     _PUSH_TABLE.c.expires_at,
-    _PUSH_TABLE.c.last_message_number,
-).where(_PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id"))
+)
+_CHANNEL_FOR_PUSH = sa.select(*_PUSH_COLUMNS).where(
+    _PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id")
+)
+#: One atomic compare-and-set: of two concurrent deliveries of one message, one wins.
 _CLAIM_MESSAGE = (
     sa.update(_PUSH_TABLE)
     .where(
@@ -233,9 +239,42 @@ _CLAIM_MESSAGE = (
     )
     .values(
         last_message_number=sa.bindparam("push_number"),
-        last_notified_at=sa.bindparam("push_now", type_=_PUSH_TABLE.c.last_notified_at.type),
+        last_notified_at=sa.bindparam("push_now", type_=_PUSH_TIME),
     )
 )
+
+
+def _claim_and_mark() -> sa.Select[Any]:
+    """PostgreSQL's whole push in one statement (one round trip): the channel's row as it was,
+    the claim of the message number, and the "sync waiting" mark taken for its trainer when the
+    claim won. The checks that need the row (the token is decrypted here, not in SQL) come
+    after, and a refused push rolls the claim and the mark back."""
+    claim = _CLAIM_MESSAGE.returning(_PUSH_TABLE.c.trainer_id).cte("claim")
+    mark_row = sa.select(
+        sa.bindparam("mark_prefix", type_=sa.String()) + claim.c.trainer_id,
+        sa.bindparam("mark_owner", type_=sa.String()),
+        sa.bindparam("push_now", type_=_PUSH_TIME),
+        sa.bindparam("mark_until", type_=_PUSH_TIME),
+    ).where(sa.bindparam("wants_mark", type_=sa.Boolean()))
+    mark = lease.acquire_from(mark_row, dialect="postgresql").cte("mark")
+    return sa.select(
+        *_PUSH_COLUMNS,
+        sa.select(sa.func.count()).select_from(claim).scalar_subquery().label("claimed"),
+        sa.select(sa.func.count()).select_from(mark).scalar_subquery().label("marked"),
+    ).where(_PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id"))
+
+
+_CLAIM_AND_MARK = _claim_and_mark()
+
+
+@dataclass(frozen=True, slots=True)
+class PendingMark:
+    """The "a sync is waiting" lease a claimed push takes for its trainer, in the claim's own
+    transaction: named `prefix` + trainer id, held by a new owner named after `holder`."""
+
+    prefix: str
+    ttl: timedelta
+    holder: str
 
 
 def receive(
@@ -244,18 +283,110 @@ def receive(
     session: Session,
     cipher: TokenCipher,
     queue_sync: Callable[[str, sa.Connection], object] | None = None,
+    pending: PendingMark | None = None,
     now: datetime | None = None,
 ) -> Verdict:
-    """Authenticate and de-duplicate one push; say whether its trainer should sync.
+    """`receive_on` in the session's transaction, committed or rolled back as it says."""
+    verdict = receive_on(
+        notification,
+        connection=session.connection(),
+        cipher=cipher,
+        queue_sync=queue_sync,
+        pending=pending,
+        now=now,
+    )
+    if verdict.commit:
+        session.commit()
+    else:
+        session.rollback()
+    return verdict
 
-    `queue_sync(trainer_id, connection)` is called once the message number is claimed, in the
-    claim's transaction (its "sync waiting" mark commits with the claim: one commit per push):
-    if it raises, both are rolled back and the verdict is 503, so Google's retry is taken later.
+
+def receive_on(
+    notification: Notification,
+    *,
+    connection: sa.Connection,
+    cipher: TokenCipher,
+    queue_sync: Callable[[str, sa.Connection], object] | None = None,
+    pending: PendingMark | None = None,
+    now: datetime | None = None,
+) -> Verdict:
+    """Authenticate and de-duplicate one push; say whether its trainer should sync, and whether
+    the caller should commit (`verdict.commit`) or roll back what was done.
+
+    With `pending`, a claimed change notification takes the trainer's "sync waiting" mark in the
+    same transaction, and `queue_sync(trainer_id, connection)` is called only when the mark was
+    free: the notifications of a burst after the first queue nothing (one sync per calendar).
+    Without it, `queue_sync` is called for every claimed change. If it raises, the verdict is
+    503 and not to be committed: the claim and the mark are rolled back, so Google's retry of
+    the same message is taken later.
     """
     now = now or utcnow()
-    channel = session.execute(
-        _CHANNEL_FOR_PUSH, {"push_channel_id": notification.channel_id}
-    ).first()
+    wants_mark = pending is not None and notification.resource_state != "sync"
+    owner = lease.new_owner(pending.holder) if pending is not None else ""
+    in_one_statement = connection.dialect.name == "postgresql"
+    if in_one_statement:
+        parameters: dict[str, Any] = {
+            "push_channel_id": notification.channel_id,
+            "push_number": notification.message_number,
+            "push_now": now,
+            "now": now,
+            "wants_mark": wants_mark,
+            "mark_prefix": pending.prefix if pending is not None else "",
+            "mark_owner": owner,
+            "mark_until": now + pending.ttl if pending is not None else now,
+        }
+        channel = connection.execute(_CLAIM_AND_MARK, parameters).first()
+    else:
+        channel = connection.execute(
+            _CHANNEL_FOR_PUSH, {"push_channel_id": notification.channel_id}
+        ).first()
+    refused = _refusal(notification, channel, cipher, now)
+    if refused is not None or channel is None:
+        return refused or Verdict(200, "unknown_channel")
+    if in_one_statement:
+        claimed, marked = channel.claimed > 0, channel.marked > 0
+    else:
+        claim = {
+            "push_channel_id": notification.channel_id,
+            "push_number": notification.message_number,
+            "push_now": now,
+        }
+        claimed = connection.execute(_CLAIM_MESSAGE, claim).rowcount == 1
+        marked = (
+            claimed
+            and wants_mark
+            and pending is not None
+            and lease.acquire(
+                connection.engine,
+                pending.prefix + channel.trainer_id,
+                owner,
+                pending.ttl,
+                now=now,
+                connection=connection,
+            )
+        )
+    if not claimed:
+        return Verdict(200, "duplicate")
+    if notification.resource_state == "sync":
+        return Verdict(200, "sync_message", commit=True)
+    if queue_sync is not None and (pending is None or marked):
+        try:
+            queue_sync(channel.trainer_id, connection)
+        except Exception as failure:  # any queue failure: Google must retry, not be told done
+            log.warning(
+                "queueing the sync of a push failed: %s",
+                type(failure).__name__,
+                extra={"event": "webhook_queue_failed", "channel_id": notification.channel_id},
+            )
+            return Verdict(503, "queue_unavailable")
+    return Verdict(200, "sync_queued", trainer_id=channel.trainer_id, commit=True)
+
+
+def _refusal(
+    notification: Notification, channel: sa.Row[Any] | None, cipher: TokenCipher, now: datetime
+) -> Verdict | None:
+    """Why this push is not taken, in the order Google's retries should see them; None if it is."""
     if channel is None or channel.stopped_at is not None:
         return Verdict(200, "unknown_channel")  # a 2xx, or Google keeps retrying
     try:
@@ -273,29 +404,4 @@ def receive(
     if channel.expires_at is not None and channel.expires_at <= now:
         # Google stops a channel at its expiry; a message after it is a replay or a stale copy.
         return Verdict(410, "channel_expired")
-    number = notification.message_number
-    # One atomic compare-and-set: of two concurrent deliveries of one message, one wins.
-    claimed = session.execute(
-        _CLAIM_MESSAGE,
-        {"push_channel_id": channel.channel_id, "push_number": number, "push_now": now},
-    )
-    if claimed.rowcount == 0:  # type: ignore[attr-defined]
-        session.rollback()
-        return Verdict(200, "duplicate")
-    if notification.resource_state != "sync" and queue_sync is not None:
-        try:
-            queue_sync(channel.trainer_id, session.connection())
-        except Exception as failure:  # any queue failure: Google must retry, not be told done
-            # The claim (and the "sync waiting" mark, taken in this transaction) are undone,
-            # so Google's retry of this message is taken.
-            session.rollback()
-            log.warning(
-                "queueing the sync of a push failed: %s",
-                type(failure).__name__,
-                extra={"event": "webhook_queue_failed", "channel_id": channel.channel_id},
-            )
-            return Verdict(503, "queue_unavailable")
-    session.commit()
-    if notification.resource_state == "sync":
-        return Verdict(200, "sync_message")
-    return Verdict(200, "sync_queued", trainer_id=channel.trainer_id)
+    return None
