@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from huey import RedisHuey
 from sqlmodel import col, select
@@ -73,10 +74,12 @@ def test_a_push_while_the_queue_is_down_gets_a_503_and_googles_retry_is_taken_la
     assert answer.status_code == 503  # Google retries a 5xx with the same message number
     assert answer.headers["X-Outcome"] == "queue_unavailable"
     assert queued() == 0
+    assert not worker.sync_waiting(trainer.id)  # the "sync waiting" mark was given back too
     with TestClient(create_app(trainer.world.settings)) as back:
         retry = back.post(path, headers=headers(trainer, channel, Message_Number="2"))
         assert (retry.status_code, retry.headers["X-Outcome"]) == (200, "sync_queued")
         assert queued() == 1
+        assert worker.sync_waiting(trainer.id)  # "Sync now" meanwhile says one is waiting
         again = back.post(path, headers=headers(trainer, channel, Message_Number="2"))
         assert (again.status_code, again.headers["X-Outcome"]) == (200, "duplicate")
     assert queued() == 1
@@ -130,3 +133,68 @@ def test_a_push_on_an_expired_channel_is_refused_as_gone_and_starts_no_sync(
     answer = client.post(channels.WEBHOOK_PATH, headers=headers(trainer, channel))
     assert (answer.status_code, answer.headers["X-Outcome"]) == (410, "channel_expired")
     assert queued() == 0
+
+
+def test_a_refused_push_claims_nothing_so_the_same_number_is_taken_when_genuine(
+    trainer: Trainer, channel: WebhookChannel
+) -> None:
+    """A forged token, another calendar's resource id or an expired channel changes nothing:
+    the claim those pushes reached before their checks is rolled back with the mark."""
+    client = TestClient(create_app(trainer.world.settings))
+    path = channels.WEBHOOK_PATH
+
+    def post(**override: str | None) -> tuple[int, str]:
+        answer = client.post(
+            path, headers=headers(trainer, channel, Message_Number="7", **override)
+        )
+        return answer.status_code, answer.headers["X-Outcome"]
+
+    assert post(Channel_Token="forged") == (403, "bad_token")
+    assert post(Resource_ID="someone-elses-calendar") == (403, "wrong_resource")
+    genuine_expiry = channel.expires_at
+    channel.expires_at = utcnow() - timedelta(minutes=1)
+    trainer.session.add(channel)
+    trainer.session.commit()
+    assert post() == (410, "channel_expired")
+    assert queued() == 0 and not worker.sync_waiting(trainer.id)
+    trainer.session.expire_all()
+    stored = trainer.session.get(WebhookChannel, channel.id)
+    assert stored is not None and stored.last_message_number is None
+    stored.expires_at = genuine_expiry
+    trainer.session.add(stored)
+    trainer.session.commit()
+    assert post() == (200, "sync_queued")
+    assert queued() == 1
+    worker.huey.flush()
+
+
+def test_a_push_after_postgresql_dropped_every_connection_is_taken(
+    trainer: Trainer, channel: WebhookChannel, database_url: str
+) -> None:
+    """A restarted or failed-over PostgreSQL closes the pooled connections under the api: the
+    next push is still taken (the dead connection is replaced, or the push tried once more),
+    not answered 500."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to drop connections")
+    client = TestClient(create_app(trainer.world.settings))
+    path = channels.WEBHOOK_PATH
+    first = client.post(path, headers=headers(trainer, channel, Message_Number="2"))
+    assert first.headers["X-Outcome"] == "sync_queued"
+    next_push = headers(trainer, channel, Message_Number="3")
+    trainer.session.rollback()  # the test's own connection goes back to the pool too
+    killer = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    with killer.connect() as connection:
+        dropped = connection.execute(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    killer.dispose()
+    assert dropped >= 1  # the api's pooled connection among them
+    after = client.post(path, headers=next_push)
+    assert (after.status_code, after.headers["X-Outcome"]) == (200, "sync_queued")
+    trainer.session.expire_all()
+    stored = trainer.session.get(WebhookChannel, channel.id)
+    assert stored is not None and stored.last_message_number == 3
+    worker.huey.flush()
