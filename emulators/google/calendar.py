@@ -157,8 +157,10 @@ def build_router(
         # Already plain JSON: answered as is, not walked again by FastAPI's encoder per item.
         return JSONResponse(_events_answer(calendar, entry, page, zone))
 
+    # The calls a batch carries are `async def`: in-memory work under the store's lock, run on
+    # the loop, so that the 50 parts of a batch are not each handed to a worker thread and back.
     @router.post("/calendars/{calendar_id}/events")
-    def events_insert(calendar_id: str, request: Request, body: JsonBody) -> JSONResponse:
+    async def events_insert(calendar_id: str, request: Request, body: JsonBody) -> JSONResponse:
         token = caller(request, EVENT_WRITE_SCOPES, "calendar.v3.Events.Insert")
         calendar, entry = calendar_of(token, calendar_id)
         _send_updates(request)
@@ -175,7 +177,7 @@ def build_router(
         return channel.describe()
 
     @router.get("/calendars/{calendar_id}/events/{event_id}")
-    def events_get(calendar_id: str, event_id: str, request: Request) -> Response:
+    async def events_get(calendar_id: str, event_id: str, request: Request) -> Response:
         token = caller(request, EVENT_READ_SCOPES, "calendar.v3.Events.Get")
         calendar, _ = calendar_of(token, calendar_id)
         resource, _ = store.get(calendar, event_id)
@@ -212,19 +214,19 @@ def build_router(
         return _event_answer(store, calendar, stored.resource, _response_zone(request, calendar))
 
     @router.put("/calendars/{calendar_id}/events/{event_id}")
-    def events_update(
+    async def events_update(
         calendar_id: str, event_id: str, request: Request, body: JsonBody
     ) -> JSONResponse:
         return write(calendar_id, event_id, request, body, patch=False)
 
     @router.patch("/calendars/{calendar_id}/events/{event_id}")
-    def events_patch(
+    async def events_patch(
         calendar_id: str, event_id: str, request: Request, body: JsonBody
     ) -> JSONResponse:
         return write(calendar_id, event_id, request, body, patch=True)
 
     @router.delete("/calendars/{calendar_id}/events/{event_id}")
-    def events_delete(calendar_id: str, event_id: str, request: Request) -> Response:
+    async def events_delete(calendar_id: str, event_id: str, request: Request) -> Response:
         token = caller(request, EVENT_WRITE_SCOPES, "calendar.v3.Events.Delete")
         calendar, entry = calendar_of(token, calendar_id)
         _send_updates(request)
