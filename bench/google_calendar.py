@@ -253,8 +253,8 @@ def measure(plan: Plan, parts: tuple[str, ...] = PARTS) -> Results:
 
 
 def sizes_for(store: str, plan: Plan) -> list[int]:
-    """Every size on every store: PostgreSQL's lookup of a page's known events is planned for
-    its ids (pull._custom_plans), so 100,000 events no longer take minutes there."""
+    """Every size on every store: PostgreSQL's lookup of a page's known events probes the index
+    once per id (pull._linked_rows), so 100,000 events cost O(page) a page there too."""
     return list(plan.full_sync_sizes)
 
 

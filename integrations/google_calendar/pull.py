@@ -16,13 +16,19 @@ change, both versions kept in a SyncConflict; new Google events arrive synced.
 
 from __future__ import annotations
 
+import itertools
+import operator
+import secrets
+import time
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session
 
 from db.models import (
@@ -31,7 +37,7 @@ from db.models import (
     SyncConflict,
     SyncDirection,
     SyncState,
-    new_id,
+    UTCDateTime,
     utcnow,
 )
 from integrations.google_calendar.events import GoogleEvent, UnusableEvent
@@ -69,6 +75,18 @@ def new_listing() -> str:
     return uuid.uuid4().hex
 
 
+def _ascending_ids() -> Iterator[str]:
+    """Ids for the rows one page creates, each greater than the last (32 hex characters, as
+    `new_id` makes): the time in milliseconds, 48 random bits, a counter.
+
+    Random ids land all over the primary key's index, so each page's commit rewrites most of
+    its leaves: on SQLite a page took 35 ms into an empty table and 190 ms into one of 100,000.
+    Ids in the order they are made append to it instead (25 ms and 50 ms).
+    """
+    prefix = f"{time.time_ns() // 1_000_000:012x}{secrets.randbits(48):012x}"
+    return (f"{prefix}{number:08x}" for number in itertools.count())
+
+
 @dataclass
 class _Changes:
     """What one page does to the store, gathered before a single statement is sent."""
@@ -78,6 +96,7 @@ class _Changes:
     updated: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)
     conflicts: list[SyncConflict] = field(default_factory=list)
+    new_ids: Iterator[str] = field(default_factory=_ascending_ids)
     #: Counted here and added to the run once a page: an ORM attribute set per event is costly.
     created_count: int = 0
     updated_count: int = 0
@@ -105,15 +124,9 @@ def apply_page(
     session = context.session
     session.flush()
     trainer_id = context.trainer.id
-    _custom_plans(session)
     linked = {
         row["google_event_id"]: row
-        for row in _rows(
-            session,
-            EVENTS.c.trainer_id == trainer_id,
-            EVENTS.c.google_calendar_id == calendar_id,
-            EVENTS.c.google_event_id.in_([item.id for item in items]),
-        )
+        for row in _linked_rows(session, trainer_id, calendar_id, [item.id for item in items])
     }
     crm_ids = [item.crm_event_id for item in items if item.crm_event_id and item.id not in linked]
     by_crm_id = (
@@ -144,11 +157,41 @@ def _rows(session: Session, *where: Any) -> list[dict[str, Any]]:
     return [dict(row) for row in session.execute(sa.select(EVENTS).where(*where)).mappings()]
 
 
-def _custom_plans(session: Session) -> None:
-    """PostgreSQL plans a statement prepared for the 6th time once for any values: for the page's
-    `IN (2,500 ids)` that generic plan filters the whole calendar. Plan each page for its ids."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+def _linked_rows(
+    session: Session, trainer_id: str, calendar_id: str, google_ids: list[str]
+) -> list[dict[str, Any]]:
+    """The page's events already held, found by one index probe per Google id.
+
+    On PostgreSQL `google_event_id IN (2,500 ids)` is planned as a read of the whole calendar
+    filtered by the list (an index scan on trainer and calendar while the table has no statistics,
+    a sequential scan once it has): every page then costs O(calendar), and a full sync of 100,000
+    O(N²). A LATERAL lookup per id cannot be planned so; it costs O(page) at any size and with any
+    statistics. SQLite probes the unique index for each id of an IN list already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return _rows(
+            session,
+            EVENTS.c.trainer_id == trainer_id,
+            EVENTS.c.google_calendar_id == calendar_id,
+            EVENTS.c.google_event_id.in_(google_ids),
+        )
+    page = (
+        sa.func.unnest(sa.literal(google_ids, type_=postgresql.ARRAY(sa.String)))
+        .table_valued("google_event_id")
+        .render_derived(name="page")
+    )
+    held = (
+        sa.select(EVENTS)
+        .where(
+            EVENTS.c.trainer_id == trainer_id,
+            EVENTS.c.google_calendar_id == calendar_id,
+            EVENTS.c.google_event_id == page.c.google_event_id,
+        )
+        .limit(1)  # the unique constraint holds one; the limit keeps the planner from a join
+        .lateral("held")
+    )
+    statement = sa.select(*held.c).select_from(page).join(held, sa.true())
+    return [dict(row) for row in session.execute(statement).mappings()]
 
 
 def _decide(
@@ -185,7 +228,7 @@ def _decide(
     if local is None:
         now = utcnow()
         created = {
-            "id": new_id(),
+            "id": next(changes.new_ids),
             "trainer_id": context.trainer.id,
             "client_id": None,
             "origin": EventOrigin.GOOGLE,
@@ -196,6 +239,7 @@ def _decide(
             "deleted_at": None,
             **fields,
             "sync_state": SyncState.SYNCED,
+            "seen_listing": None,
         }
         changes.created.append(created)
         changes.seen.add(created["id"])
@@ -262,7 +306,7 @@ def _write(session: Session, changes: _Changes, listing: str | None) -> None:
         if listing is not None:
             for row in changes.created:
                 row["seen_listing"] = listing
-        session.execute(sa.insert(EVENTS), changes.created)
+        _insert(session, changes.created)
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row_id, values in changes.updated.items():
         names = tuple(sorted(values))
@@ -287,6 +331,75 @@ def _write(session: Session, changes: _Changes, listing: str | None) -> None:
             )
     session.add_all(changes.conflicts)
     _forget_loaded(session, set(changes.updated) | changes.seen)
+
+
+#: Every column of calendar_events, in table order: the shape of a row handed to the driver.
+_COLUMNS: tuple[str, ...] = tuple(EVENTS.columns.keys())
+_ROW = operator.itemgetter(*_COLUMNS)
+_TIMES = tuple(i for i, c in enumerate(EVENTS.columns) if isinstance(c.type, UTCDateTime))
+_ENUMS = tuple(i for i, c in enumerate(EVENTS.columns) if isinstance(c.type, sa.Enum))
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """UTCDateTime's conversion (db/models.py), without SQLAlchemy's call chain around it."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column; attach a time zone")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """What SQLAlchemy's SQLite DateTime stores: 'YYYY-MM-DD HH:MM:SS.ffffff', always with the
+    microseconds, so that times compare as text in the order they have."""
+    return _naive_utc(value).isoformat(" ", "microseconds")
+
+
+def driver_rows(dialect: sa.Dialect, rows: list[dict[str, Any]]) -> list[list[Any]]:
+    """New calendar_events rows (every column named) as the driver takes them: the values
+    SQLAlchemy's bind processing would send (tests/…/test_pull.py compares the two), at a
+    fifth of its cost per row."""
+    time_value = _sqlite_time if dialect.name == "sqlite" else _naive_utc
+    converted = []
+    for row in rows:
+        values = list(_ROW(row))
+        for index in _TIMES:
+            if values[index] is not None:
+                values[index] = time_value(values[index])
+        for index in _ENUMS:
+            if values[index] is not None:
+                values[index] = values[index].value
+        converted.append(values)
+    return converted
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The page's new events in one go, prepared as the driver takes them.
+
+    Through SQLAlchemy's executemany each row costs its parameter dictionary and per-value
+    processing, and on PostgreSQL one INSERT statement executed per row (pipelined): five times
+    the time of fetching the page. PostgreSQL is sent one COPY, SQLite one executemany of the
+    sqlite3 module. A refusal (NUL, a duplicate) is raised as SQLAlchemy's error, as before, so
+    the page is stored again event by event and the bad one skipped.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    values = driver_rows(dialect, rows)
+    columns = ", ".join(_COLUMNS)
+    if dialect.name != "postgresql":
+        marks = ", ".join("?" * len(_COLUMNS))
+        statement = f"INSERT INTO {EVENTS.name} ({columns}) VALUES ({marks})"  # noqa: S608
+        connection.exec_driver_sql(statement, [tuple(row) for row in values])
+        return
+    statement = f"COPY {EVENTS.name} ({columns}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except dialect.loaded_dbapi.Error as failure:
+        raise sa.exc.DBAPIError.instance(
+            statement, None, failure, dialect.loaded_dbapi.Error, dialect=dialect
+        ) from failure
 
 
 def _forget_loaded(session: Session, row_ids: set[str]) -> None:
