@@ -62,6 +62,28 @@ def apply_direction() -> None:
     show its minus sign on the wrong side; they stay left to right, set at the right edge.
     Their labels, and the order of the two ends of a date range, still follow the page.
     Streamlit's own "(required)" beside a label is English: it gets the catalogue's text.
+
+    The sidebar stands at the right. Folded, Streamlit squeezes it to no width and shifts it
+    left by its width, which takes a sidebar on the left off the screen but leaves one on the
+    right over the page, its text one letter a line: folded, it leaves by the right edge
+    instead, and the arrows that fold and unfold it point the other way.
+
+    A table's first column (the name, say) stands at its right end (`table()`), but the grid
+    scrolls like a left-to-right page and opens at its left end: wider than its place, it
+    opened on its last columns, the name cut off. What it scrolls (glide's `.dvn-stack`) is as
+    wide as its columns; `scroll-initial-target` opens the grid with that block's right edge
+    in view (inline `end`; `none` keeps the rows at the top). It acts when a grid is first
+    laid out; a rerun leaves the reader's own scrolling alone, and an English grid opens at
+    its left end. Chrome, Edge and Chrome on Android have it (133 on); Safari and Firefox do
+    not yet, and open the grid at its left end, as before.
+
+    All of it is CSS, in one `<style>`-only `st.html`, which Streamlit puts in its event
+    container, not in the page. Nothing here may add an element to the page: one that only
+    Hebrew has shifts every element of every page by one place at each language switch, and
+    then a switch now and then left the old language's heading, metrics and table on the page
+    under the new one's heading for good: the server ran the page to its end, but the browser
+    got its messages only up to the heading and showed the run as running (a hidden `<span>`,
+    no script, was enough; bec7015's grid script was reverted for it in a4599e9).
     """
     if not is_rtl():
         return
@@ -72,6 +94,12 @@ def apply_direction() -> None:
         [data-testid="stToast"], .stMarkdown, .stAlert, [data-testid="stSelectboxVirtualDropdown"],
         [data-testid="stMultiSelectDropdown"] { direction: rtl; text-align: right; }
         [data-testid="stSidebarNav"] a { flex-direction: row-reverse; }
+        [data-testid="stSidebar"][data-collapsed="true"] { transform: translateX(100vw); }
+        :is([data-testid="stSidebarCollapseButton"], [data-testid="stExpandSidebarButton"])
+            [data-testid="stIconMaterial"] { display: inline-block; transform: scaleX(-1); }
+        [data-testid="stDataFrame"] .dvn-scroll-inner > .dvn-stack {
+            scroll-initial-target: nearest; scroll-snap-align: none end;
+        }
         [data-testid="stHeading"] :is(h1, h2, h3, h4, h5, h6) { text-align: right; }
         code, pre, [data-testid="stDataFrame"] { direction: ltr; }
         :is([data-testid="stDateInput"], [data-testid="stTimeInput"],
