@@ -6,14 +6,18 @@ from __future__ import annotations
 import gc
 import re
 import tracemalloc
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
+from sqlalchemy.dialects.sqlite import pysqlite as sqlite_dialect
 from sqlalchemy.engine import Engine
 
-from db.models import RunOutcome
+from db.models import EventOrigin, RunOutcome, SyncState
+from integrations.google_calendar import pull
 from tests.integrations.google_calendar import test_sync
 from tests.integrations.google_calendar.test_sync import NEXT_WEEK, Trainer, timed
 
@@ -158,3 +162,81 @@ def test_a_quiet_sync_reads_none_of_the_trainers_events_on_postgresql(
         plan for plan in plans if "Seq Scan on calendar_events" in plan or trainer_only.search(plan)
     ]
     assert not reads_all, plans
+
+
+@pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+def test_new_events_are_handed_to_the_driver_as_sqlalchemy_would_send_them(store: str) -> None:
+    """The bulk insert skips SQLAlchemy's per-row bind processing; what it sends must be what
+    that processing sends, or SQLite would hold times that sort and compare wrongly as text
+    (a week's sessions missing from the grid) and PostgreSQL times shifted by a zone."""
+    dialect = sqlite_dialect.dialect() if store == "sqlite" else psycopg_dialect.dialect()
+    jerusalem = ZoneInfo("Asia/Jerusalem")
+    times = [
+        datetime(2027, 3, 12, 16, 0, tzinfo=UTC),
+        datetime(2027, 3, 26, 1, 30, 0, 123456, tzinfo=jerusalem),  # the night clocks change
+        datetime(1, 1, 2, tzinfo=UTC),
+        datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=UTC),
+    ]
+    rows = [
+        {
+            "id": f"{number:032x}",
+            "trainer_id": "t" * 32,
+            "client_id": None,
+            "title": "Personal training – רון",
+            "description": "line one\nline two" if number % 2 else None,
+            "location": None,
+            "start_at": start,
+            "end_at": start,
+            "all_day": bool(number % 2),
+            "timezone": "Asia/Jerusalem",
+            "origin": EventOrigin.GOOGLE,
+            "sync_state": SyncState.SYNCED,
+            "google_calendar_id": "primary",
+            "google_event_id": f"event{number}",
+            "google_etag": '"1796649090663070"',
+            "google_updated_at": None if number % 2 else start,
+            "recurring_event_id": None,
+            "status": "confirmed",
+            "created_at": start,
+            "updated_at": start,
+            "deleted_at": None,
+            "seen_listing": "a" * 32,
+        }
+        for number, start in enumerate(times)
+    ]
+    expected = []
+    for row in rows:
+        values = []
+        for column in pull.EVENTS.columns:
+            # What an executed statement uses: the type as this dialect adapts it.
+            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+            value = row[column.name]
+            values.append(processor(value) if processor is not None else value)
+        expected.append(values)
+    assert pull.driver_rows(dialect, rows) == expected
+    with pytest.raises(ValueError, match="naive"):
+        pull.driver_rows(dialect, [{**rows[0], "start_at": datetime(2027, 3, 12, 16, 0)}])
+
+
+def test_an_event_the_store_refuses_fails_as_a_store_error_and_the_session_goes_on(
+    trainer: Trainer,
+) -> None:
+    """The sync stores a refused page again event by event and skips the bad one, which it
+    knows by SQLAlchemy's error: the driver's own COPY or executemany must fail the same way."""
+    _seed(trainer, 3)
+    assert trainer.sync().created == 3
+    held = trainer.local()[0]
+    session = trainer.session
+    now = datetime.now(UTC)
+    twin = {column.name: getattr(held, column.name) for column in pull.EVENTS.columns} | {
+        "id": "f" * 32,
+        "created_at": now,
+        "updated_at": now,
+    }
+    with pytest.raises(sa.exc.IntegrityError):
+        pull._insert(session, [twin])  # the same Google event twice
+    session.rollback()
+    pull._insert(session, [twin | {"google_event_id": "another"}])
+    session.commit()
+    stored = {event.id: event.google_event_id for event in trainer.local()}
+    assert len(stored) == 4 and stored["f" * 32] == "another", stored

@@ -101,3 +101,63 @@ def test_a_quiet_sync_on_postgresql_seeks_by_index_and_reads_none_of_the_trainer
         if "sync_state" not in scan["Seek"] and "google_event_id" not in scan["Seek"]
     ]
     assert not by_trainer_only, scans
+
+
+def _page_lookups(engine: Engine, trainer: Trainer) -> list[tuple[str, Any]]:
+    """The SELECTs a full listing sends to find a page's events among those held: the ones
+    handed the page's 2,500 Google ids."""
+    seen: list[tuple[str, Any]] = []
+
+    def collect(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        values = list(parameters.values()) if isinstance(parameters, dict) else []
+        ids = (
+            len(values)
+            if len(values) > 1000
+            else max((len(v) for v in values if isinstance(v, list)), default=0)
+        )
+        if statement.lstrip().upper().startswith("SELECT") and ids >= 2500:
+            seen.append((statement, parameters))
+
+    trainer.world.control(
+        "POST", "/_emulator/calendar/expire-sync-tokens", json={"email": trainer.email}
+    )
+    sa.event.listen(engine, "before_cursor_execute", collect)
+    try:
+        run = trainer.sync()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", collect)
+    assert (run.outcome, run.created, run.deleted) == (RunOutcome.SUCCESS, 0, 0), run.error
+    return seen
+
+
+@on_postgres
+def test_a_page_is_looked_up_by_its_ids_on_a_big_calendar_with_or_without_statistics(
+    trainer: Trainer, engine: Engine
+) -> None:
+    """A full listing looks up each page's 2,500 ids among the events held. Planned as a read of
+    the trainer's whole calendar filtered by the list (what `IN (ids)` gets, before autovacuum
+    has analysed a freshly filled table and after), every page costs O(calendar) and a sync of
+    100,000 events O(N²). Each id must be an index probe, planned as the sync sends it."""
+    trainer.world.control(
+        "POST",
+        "/_emulator/calendar/seed",
+        json={"email": trainer.email, "generate": 3000, "generateStart": NEXT_WEEK.isoformat()},
+    )
+    assert trainer.sync().created == 3000
+    lookups = _page_lookups(engine, trainer)
+    assert len(lookups) == 1, [statement for statement, _ in lookups]  # the full page of 2,500
+    for analysed in (False, True):
+        nodes: list[dict[str, Any]] = []
+        with engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            if analysed:
+                raw.execute("ANALYZE calendar_events")
+            for statement, parameters in lookups:
+                [(explained,)] = raw.execute(f"EXPLAIN (FORMAT JSON) {statement}", parameters)
+                document = json.loads(explained) if isinstance(explained, str) else explained
+                nodes += _scans_of_events(document[0]["Plan"])
+            connection.rollback()
+        assert nodes, "no plan read calendar_events"
+        by_id = [node for node in nodes if node["Seek"] and "google_event_id" in node["Seek"]]
+        assert by_id == nodes, (analysed, nodes)
