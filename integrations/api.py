@@ -95,11 +95,21 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
             trainer_id, SyncTrigger.WEBHOOK, delay=WEBHOOK_DEBOUNCE_SECONDS, connection=connection
         )
 
+    tokens = channels.KnownTokens()
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+
     def handle(notification: channels.Notification) -> channels.Verdict:
-        """One push in one short transaction; once more if the store dropped the connection
-        (a restarted PostgreSQL: the pool connects afresh), rather than a 500 to Google."""
+        """One push: in one statement when a sync is waiting already (most of a burst), else in
+        one short transaction; once more if the store dropped the connection (a restarted
+        PostgreSQL: the pool connects afresh), rather than a 500 to Google."""
         for attempt in (1, 2):
             try:
+                with autocommit.connect() as connection:
+                    taken = channels.receive_while_waiting(
+                        notification, connection=connection, tokens=tokens, pending=pending
+                    )
+                if taken is not None:
+                    return taken
                 with engine.connect() as connection:
                     verdict = channels.receive_on(
                         notification,
@@ -107,6 +117,7 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
                         cipher=cipher,
                         queue_sync=queue,
                         pending=pending,
+                        tokens=tokens,
                     )
                     if verdict.commit:
                         connection.commit()

@@ -277,6 +277,94 @@ def _claim_and_mark() -> sa.Select[Any]:
 #: PostgreSQL more than running it.
 _CLAIM_AND_MARK = _claim_and_mark().execution_options(prepared=True)
 
+#: The usual push of a burst, whole, in one statement that needs no transaction around it: a
+#: channel whose token this process knows (and finds unchanged in the store), live, of this
+#: resource, a newer message number, and its trainer's sync already waiting. Then the claim is
+#: all there is to do: the waiting sync runs after this change. Anything else claims nothing
+#: here and takes `receive_on`'s way.
+_CLAIM_WHILE_WAITING = (
+    sa.update(_PUSH_TABLE)
+    .where(
+        _PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id"),
+        _PUSH_TABLE.c.token_encrypted == sa.bindparam("push_token_encrypted"),
+        _PUSH_TABLE.c.stopped_at.is_(None),
+        sa.or_(
+            _PUSH_TABLE.c.expires_at.is_(None),
+            _PUSH_TABLE.c.expires_at > sa.bindparam("push_now", type_=_PUSH_TIME),
+        ),
+        sa.or_(
+            sa.bindparam("push_resource_id", type_=sa.String()).is_(None),
+            _PUSH_TABLE.c.resource_id.is_(None),
+            _PUSH_TABLE.c.resource_id == sa.bindparam("push_resource_id", type_=sa.String()),
+        ),
+        sa.or_(
+            _PUSH_TABLE.c.last_message_number.is_(None),
+            _PUSH_TABLE.c.last_message_number < sa.bindparam("push_number"),
+        ),
+        sa.exists().where(
+            _LEASES.c.name
+            == sa.bindparam("mark_prefix", type_=sa.String()) + _PUSH_TABLE.c.trainer_id,
+            _LEASES.c.expires_at > sa.bindparam("push_now", type_=_PUSH_TIME),
+        ),
+    )
+    .values(
+        last_message_number=sa.bindparam("push_number"),
+        last_notified_at=sa.bindparam("push_now", type_=_PUSH_TIME),
+    )
+    .returning(_PUSH_TABLE.c.trainer_id)
+    .execution_options(prepared=True)
+)
+
+
+class KnownTokens:
+    """Channel tokens this process has decrypted and checked, by channel id, with the
+    ciphertext they came from: a push on a known channel is authenticated before any statement,
+    and the statement finds the same ciphertext in the store or takes nothing. Bounded; a
+    memo of what the store says, not state other processes need."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._limit = limit
+        self._known: dict[str, tuple[str, str]] = {}
+
+    def get(self, channel_id: str) -> tuple[str, str] | None:
+        """(ciphertext, token) of this channel, if known."""
+        return self._known.get(channel_id)
+
+    def remember(self, channel_id: str, ciphertext: str, token: str) -> None:
+        if len(self._known) >= self._limit:
+            self._known.clear()  # rare: more live channels than the limit
+        self._known[channel_id] = (ciphertext, token)
+
+
+def receive_while_waiting(
+    notification: Notification,
+    *,
+    connection: sa.Connection,
+    tokens: KnownTokens,
+    pending: PendingMark,
+    now: datetime | None = None,
+) -> Verdict | None:
+    """The usual push of a burst in one statement on an autocommit `connection`, or None when
+    it is not that (unknown token, a refusal, a duplicate, no sync waiting yet): then
+    `receive_on` must take it. Claims only what `receive_on` would have claimed."""
+    if notification.resource_state == "sync":
+        return None
+    known = tokens.get(notification.channel_id)
+    if known is None or not hmac.compare_digest(known[1].encode(), notification.token.encode()):
+        return None
+    parameters = {
+        "push_channel_id": notification.channel_id,
+        "push_token_encrypted": known[0],
+        "push_now": now or utcnow(),
+        "push_resource_id": notification.resource_id or None,
+        "push_number": notification.message_number,
+        "mark_prefix": pending.prefix,
+    }
+    trainer_id = connection.execute(_CLAIM_WHILE_WAITING, parameters).scalar_one_or_none()
+    if trainer_id is None:
+        return None
+    return Verdict(200, "sync_queued", trainer_id=trainer_id, commit=True)
+
 
 @dataclass(frozen=True, slots=True)
 class PendingMark:
@@ -320,6 +408,7 @@ def receive_on(
     cipher: TokenCipher,
     queue_sync: Callable[[str, sa.Connection], object] | None = None,
     pending: PendingMark | None = None,
+    tokens: KnownTokens | None = None,
     now: datetime | None = None,
 ) -> Verdict:
     """Authenticate and de-duplicate one push; say whether its trainer should sync, and whether
@@ -330,7 +419,7 @@ def receive_on(
     free: the notifications of a burst after the first queue nothing (one sync per calendar).
     Without it, `queue_sync` is called for every claimed change. If it raises, the verdict is
     503 and not to be committed: the claim and the mark are rolled back, so Google's retry of
-    the same message is taken later.
+    the same message is taken later. `tokens` learns the token of a channel that passed.
     """
     now = now or utcnow()
     wants_mark = pending is not None and notification.resource_state != "sync"
@@ -355,6 +444,8 @@ def receive_on(
     refused = _refusal(notification, channel, cipher, now)
     if refused is not None or channel is None:
         return refused or Verdict(200, "unknown_channel")
+    if tokens is not None:
+        tokens.remember(notification.channel_id, channel.token_encrypted, notification.token)
     if in_one_statement:
         claimed, marked = channel.claimed > 0, channel.marked > 0
     else:

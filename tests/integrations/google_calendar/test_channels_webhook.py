@@ -138,31 +138,69 @@ def test_a_push_on_an_expired_channel_is_refused_as_gone_and_starts_no_sync(
 def test_a_refused_push_claims_nothing_so_the_same_number_is_taken_when_genuine(
     trainer: Trainer, channel: WebhookChannel
 ) -> None:
-    """A forged token, another calendar's resource id or an expired channel changes nothing:
-    the claim those pushes reached before their checks is rolled back with the mark."""
+    """A forged token, another calendar's resource id or an expired channel changes nothing,
+    also on a channel whose token the api knows from an earlier push while its sync waits (the
+    one-statement way): the claim those pushes reached is never kept, nor a mark."""
     client = TestClient(create_app(trainer.world.settings))
     path = channels.WEBHOOK_PATH
 
+    def post(number: str, **override: str | None) -> tuple[int, str]:
+        answer = client.post(
+            path, headers=headers(trainer, channel, Message_Number=number, **override)
+        )
+        return answer.status_code, answer.headers["X-Outcome"]
+
+    def stored() -> WebhookChannel:
+        trainer.session.expire_all()
+        found = trainer.session.get(WebhookChannel, channel.id)
+        assert found is not None
+        return found
+
+    assert post("6") == (200, "sync_queued")  # the token is known now, and a sync waits
+    assert post("7", Channel_Token="forged") == (403, "bad_token")
+    assert post("7", Resource_ID="someone-elses-calendar") == (403, "wrong_resource")
+    genuine_expiry = channel.expires_at
+    expired = stored()
+    expired.expires_at = utcnow() - timedelta(minutes=1)
+    trainer.session.add(expired)
+    trainer.session.commit()
+    assert post("7") == (410, "channel_expired")
+    assert stored().last_message_number == 6
+    live = stored()
+    live.expires_at = genuine_expiry
+    trainer.session.add(live)
+    trainer.session.commit()
+    assert post("7") == (200, "sync_queued")
+    assert post("7") == (200, "duplicate")
+    assert stored().last_message_number == 7
+    assert queued() == 1  # the burst's first push queued the one sync
+    stopped = stored()
+    stopped.stopped_at = utcnow()
+    trainer.session.add(stopped)
+    trainer.session.commit()
+    assert post("8") == (200, "unknown_channel")
+    assert stored().last_message_number == 7
+    worker.huey.flush()
+
+
+def test_a_refused_push_on_a_channel_not_yet_known_claims_nothing(
+    trainer: Trainer, channel: WebhookChannel
+) -> None:
+    """The same refusals as the first push a process sees of the channel (its transaction)."""
+    client = TestClient(create_app(trainer.world.settings))
+
     def post(**override: str | None) -> tuple[int, str]:
         answer = client.post(
-            path, headers=headers(trainer, channel, Message_Number="7", **override)
+            channels.WEBHOOK_PATH, headers=headers(trainer, channel, Message_Number="7", **override)
         )
         return answer.status_code, answer.headers["X-Outcome"]
 
     assert post(Channel_Token="forged") == (403, "bad_token")
     assert post(Resource_ID="someone-elses-calendar") == (403, "wrong_resource")
-    genuine_expiry = channel.expires_at
-    channel.expires_at = utcnow() - timedelta(minutes=1)
-    trainer.session.add(channel)
-    trainer.session.commit()
-    assert post() == (410, "channel_expired")
     assert queued() == 0 and not worker.sync_waiting(trainer.id)
     trainer.session.expire_all()
-    stored = trainer.session.get(WebhookChannel, channel.id)
-    assert stored is not None and stored.last_message_number is None
-    stored.expires_at = genuine_expiry
-    trainer.session.add(stored)
-    trainer.session.commit()
+    found = trainer.session.get(WebhookChannel, channel.id)
+    assert found is not None and found.last_message_number is None
     assert post() == (200, "sync_queued")
     assert queued() == 1
     worker.huey.flush()
