@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,16 +14,19 @@ from db.models import (
     Client,
     Integration,
     IntegrationCredential,
+    Lease,
     Role,
     RunOutcome,
     SyncRun,
     SyncState,
     Trainer,
     User,
+    WebhookChannel,
     utcnow,
 )
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import NotFound
+from integrations.worker import SYNC_PENDING_LEASE
 
 NOT_CONNECTED = "not_connected"
 #: "Upcoming" on a trainer's home page and in the trainers' overview: the next week.
@@ -207,3 +211,98 @@ def list_clients(actor: Actor, trainer_id: str, *, session: Session) -> list[Cli
         select(Client).where(Client.trainer_id == trainer_id).order_by(col(Client.name))
     ).all()
     return [ClientView(id=client.id, name=client.name) for client in rows]
+
+
+# --- Sync in flight -------------------------------------------------------------------------
+
+#: A run still marked running, or a change still waiting for Google, counts as in flight for
+#: this long at most: a worker that is gone (its runs are closed as interrupted only when
+#: another worker ticks) or a trainer who syncs hourly must not keep open pages polling.
+FOLLOW_AT_MOST = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class SyncActivity:
+    """What of some trainers' Google sync is under way now, for pages that show sync state."""
+
+    #: A sync is queued and has not started (its "sync waiting" mark has not lapsed).
+    queued: bool = False
+    #: A sync run has started and not ended.
+    running: bool = False
+    #: A session changed here is waiting to reach Google.
+    pushing: bool = False
+    #: Google pushes these calendars' changes (a live channel): a sync may start at any time.
+    listening: bool = False
+
+    @property
+    def busy(self) -> bool:
+        """Something is in flight: what the page shows will change within seconds."""
+        return self.queued or self.running or self.pushing
+
+
+def sync_activity(
+    actor: Actor,
+    trainer_ids: Collection[str] | None = None,
+    *,
+    session: Session,
+    now: datetime | None = None,
+) -> SyncActivity:
+    """Whether a sync of these trainers is queued or running, a change of theirs waits to reach
+    Google, or Google pushes their changes; `None` is every trainer the actor may see (those of
+    `list_trainer_overviews`).
+
+    One statement of four EXISTS, each an index seek (leases by name; runs by (trainer,
+    outcome, started_at); sessions by (trainer, sync_state); channels by trainer), so a page
+    can ask every few seconds while it follows a sync.
+    """
+    now = now or utcnow()
+    if trainer_ids is None:
+        actor.require(Capability.VIEW_TRAINER, actor.trainer_id)
+        if not actor.can(Capability.VIEW_ALL_TRAINERS):
+            trainer_ids = [] if actor.trainer_id is None else [actor.trainer_id]
+    ids: Collection[str] | sa.Select[str]
+    if trainer_ids is None:
+        ids = sa.select(col(Trainer.id)).where(working_trainer())
+        prefix = SYNC_PENDING_LEASE.format(trainer_id="")
+        lease_names: Collection[str] | sa.Select[str] = sa.select(
+            sa.literal(prefix) + col(Trainer.id)
+        ).where(working_trainer())
+    else:
+        for trainer_id in trainer_ids:
+            actor.require(Capability.VIEW_TRAINER, trainer_id)
+        if not trainer_ids:
+            return SyncActivity()
+        ids = list(trainer_ids)
+        lease_names = [SYNC_PENDING_LEASE.format(trainer_id=i) for i in ids]
+    since = now - FOLLOW_AT_MOST
+    queued = sa.exists().where(col(Lease.name).in_(lease_names), col(Lease.expires_at) > now)
+    running = sa.exists().where(
+        col(SyncRun.trainer_id).in_(ids),
+        col(SyncRun.integration) == Integration.GOOGLE_CALENDAR,
+        col(SyncRun.outcome) == RunOutcome.RUNNING,
+        col(SyncRun.started_at) >= since,
+    )
+    pushing = sa.exists().where(
+        col(CalendarEvent.trainer_id).in_(ids),
+        col(CalendarEvent.sync_state) == SyncState.PENDING,
+        col(CalendarEvent.updated_at) >= since,
+    )
+    listening = sa.exists().where(
+        col(WebhookChannel.trainer_id).in_(ids),
+        col(WebhookChannel.stopped_at).is_(None),
+        col(WebhookChannel.expires_at) > now,
+    )
+    row = session.execute(
+        sa.select(
+            queued.label("queued"),
+            running.label("running"),
+            pushing.label("pushing"),
+            listening.label("listening"),
+        )
+    ).one()
+    return SyncActivity(
+        queued=bool(row.queued),
+        running=bool(row.running),
+        pushing=bool(row.pushing),
+        listening=bool(row.listening),
+    )
