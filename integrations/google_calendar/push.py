@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from googleapiclient.errors import HttpError
-from googleapiclient.http import BatchHttpRequest, HttpRequest
+from googleapiclient.http import HttpRequest
 from sqlmodel import col, select
 
 from db.models import CalendarEvent, EventOrigin, Integration, LogLevel, SyncState, utcnow
 from integrations.core import audit
 from integrations.core.retry import ErrorKind, classify
+from integrations.google_calendar.batch import WireBatch
 from integrations.google_calendar.events import (
     GoogleEvent,
     UnusableEvent,
@@ -107,7 +108,7 @@ def _push_batch(context: SyncContext, api: Any, events: list[CalendarEvent]) -> 
         results[request_id] = (response, exception)
 
     endpoint = (context.settings.GOOGLE_API_ENDPOINT or "https://www.googleapis.com").rstrip("/")
-    batch = BatchHttpRequest(callback=collect, batch_uri=f"{endpoint}/batch/calendar/v3")
+    batch = WireBatch(callback=collect, batch_uri=f"{endpoint}/batch/calendar/v3")
     planned: dict[str, tuple[str, CalendarEvent]] = {}
     for event in events:
         action = _action_for(event)
