@@ -202,12 +202,15 @@ class Pop3Session:
 
 
 def pop3_client_handler(
-    store: MailStore,
+    store: MailStore, live: set[asyncio.BaseTransport]
 ) -> Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        live.add(writer.transport)
         try:
             await Pop3Session(store, reader, writer).run()
         except (ConnectionError, asyncio.IncompleteReadError):
             logger.info("POP3 client went away")
+        finally:
+            live.discard(writer.transport)
 
     return handle

@@ -99,6 +99,7 @@ class MailEmulator:
             )
         )
         self.ready = threading.Event()
+        self.live_connections: set[asyncio.BaseTransport] = set()
 
     def _port(self, name: str, configured: int) -> int:
         bound = self.sockets[name]
@@ -114,7 +115,7 @@ class MailEmulator:
         return f"http://{host}:{self.endpoints.http_port}/"
 
     def smtp_protocol(self) -> FaultySMTP:
-        handler = MailHandler(self.store, self.faults)
+        handler = MailHandler(self.store, self.faults, self.live_connections)
         return FaultySMTP(
             handler,
             hostname=self.config.hostname,
@@ -136,7 +137,7 @@ class MailEmulator:
             **_where(smtp_socket, self.config.host, self.endpoints.smtp_port),
         )
         pop3 = await asyncio.start_server(
-            pop3_client_handler(self.store),
+            pop3_client_handler(self.store, self.live_connections),
             **_where(pop3_socket, self.config.host, self.endpoints.pop3_port),
         )
         try:
@@ -152,6 +153,17 @@ class MailEmulator:
         finally:
             smtp.close()
             pop3.close()
+            # Clients still connected (one held by a delay fault, say) are cut off, so the
+            # loop closes with no transport left open.
+            for transport in list(self.live_connections):
+                if isinstance(transport, asyncio.Transport):
+                    transport.abort()
+                else:
+                    transport.close()
+            for _ in range(10):
+                if not self.live_connections:
+                    break
+                await asyncio.sleep(0.01)
             await smtp.wait_closed()
             await pop3.wait_closed()
 

@@ -24,9 +24,13 @@ logger = logging.getLogger(__name__)
 class MailHandler:
     """aiosmtpd's hooks: count, apply faults, store what is accepted, schedule bounces."""
 
-    def __init__(self, store: MailStore, faults: FaultBook) -> None:
+    def __init__(
+        self, store: MailStore, faults: FaultBook, live: set[asyncio.BaseTransport]
+    ) -> None:
         self.store = store
         self.faults = faults
+        #: Open client connections, closed when the emulator stops.
+        self.live = live
 
     async def apply(
         self, server: SMTP, stage: Stage, recipients: list[str], address: str | None = None
@@ -170,6 +174,17 @@ class FaultySMTP(SMTP):
     def __init__(self, handler: MailHandler, **kwargs: Any) -> None:
         super().__init__(handler, **kwargs)
         self.mail_handler = handler
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if self.transport is None:
+            self.mail_handler.live.add(transport)
+        super().connection_made(transport)
+
+    def connection_lost(self, error: Exception | None) -> None:
+        for transport in (self.transport, self._original_transport):
+            if transport is not None:
+                self.mail_handler.live.discard(transport)
+        super().connection_lost(error)
 
     async def _handle_client(self) -> None:
         self.mail_handler.store.count("connections")

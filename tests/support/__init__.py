@@ -1,0 +1,1 @@
+"""Helpers and fixtures shared by test packages (import the fixtures a module uses)."""
