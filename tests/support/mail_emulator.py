@@ -64,15 +64,23 @@ class MailEmulatorClient:
         """smtplib connected by name (`localhost`, as the certificate says), after STARTTLS and,
         unless `login=False`, AUTH."""
         client = smtplib.SMTP("localhost", self.smtp_port, timeout=timeout)
-        client.starttls(context=self.tls_context())
-        if login:
-            client.login(SMTP_USER, SMTP_PASSWORD)
+        try:
+            client.starttls(context=self.tls_context())
+            if login:
+                client.login(SMTP_USER, SMTP_PASSWORD)
+        except BaseException:
+            client.close()
+            raise
         return client
 
     def pop3(self, mailbox: str = BOUNCE_MAILBOX, password: str = BOUNCE_PASSWORD) -> poplib.POP3:
         client = poplib.POP3(self.host, self.pop3_port, timeout=10)
-        client.user(mailbox)
-        client.pass_(password)
+        try:
+            client.user(mailbox)
+            client.pass_(password)
+        except BaseException:
+            client.close()
+            raise
         return client
 
     def control(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
