@@ -1,7 +1,8 @@
-"""Starting the processes: web (Streamlit), api (uvicorn), worker (Huey), and the emulator.
+"""Starting the processes: web (Streamlit), api (uvicorn), worker (Huey), and the emulators.
 
-Each can start alone (`python -m integrations web|api|worker|emulator`); `run` starts all of them
-under honcho from the Procfile, plus the Google emulator while no Google client is configured.
+Each can start alone (`python -m integrations web|api|worker|emulator`, `python -m
+emulators.smtp`); `run` starts all of them under honcho from the Procfile, plus the Google and
+mail emulators while no Google client is configured.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 import os
 import shlex
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -118,6 +120,48 @@ def emulator_args(settings: Settings) -> list[str]:
     return [*args, "--demo-events"]
 
 
+@dataclass(frozen=True)
+class MailEmulatorPorts:
+    """Where the demo's mail emulator listens: the three ports after the Google emulator's, so
+    a stack started on a free EMULATOR_PORT (as the tests start one) moves them along too."""
+
+    smtp: int
+    pop3: int
+    inbox: int
+
+    @property
+    def inbox_url(self) -> str:
+        return f"http://localhost:{self.inbox}/"
+
+
+def mail_emulator_ports(settings: Settings) -> MailEmulatorPorts:
+    base = settings.EMULATOR_PORT if settings.EMULATOR_PORT <= 65532 else settings.EMULATOR_PORT - 4
+    return MailEmulatorPorts(smtp=base + 1, pop3=base + 2, inbox=base + 3)
+
+
+def mail_emulator_certificate(settings: Settings) -> Path:
+    """The demo mail emulator's STARTTLS certificate, written at its start: the CA a client
+    loads to verify it."""
+    return settings.DATA_DIR / "mail-emulator" / "certificate.pem"
+
+
+def mail_emulator_command(settings: Settings) -> list[str]:
+    ports = mail_emulator_ports(settings)
+    return [
+        sys.executable,
+        "-m",
+        "emulators.smtp",
+        "--smtp-port",
+        str(ports.smtp),
+        "--pop3-port",
+        str(ports.pop3),
+        "--http-port",
+        str(ports.inbox),
+        "--certificate-out",
+        str(mail_emulator_certificate(settings)),
+    ]
+
+
 def procfile_commands(settings: Settings) -> dict[str, list[str]]:
     """The Procfile's processes, run with this interpreter, plus the emulator in demo mode."""
     commands: dict[str, list[str]] = {}
@@ -130,7 +174,11 @@ def procfile_commands(settings: Settings) -> dict[str, list[str]]:
             argv[0] = sys.executable
         commands[name.strip()] = argv
     if settings.demo_mode:
-        commands = {"emulator": [sys.executable, "-m", "integrations", "emulator"], **commands}
+        commands = {
+            "emulator": [sys.executable, "-m", "integrations", "emulator"],
+            "mail": mail_emulator_command(settings),
+            **commands,
+        }
     return commands
 
 
@@ -144,6 +192,7 @@ def login_banner(settings: Settings) -> str:
         lines.append("  The Google emulator's account chooser offers the demo people:")
         lines += [f"    {person.email:<28} {person.role.value}" for person in DEMO_PEOPLE]
         lines.append(f"  Google emulator: {settings.emulator_url}")
+        lines.append(f"  Mail inbox:      {mail_emulator_ports(settings).inbox_url}")
     lines += [
         f"  API health:      {settings.API_PUBLIC_URL}/healthz",
         "  Ctrl-C stops every process.",

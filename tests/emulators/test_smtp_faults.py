@@ -153,3 +153,24 @@ def test_a_temporary_auth_failure_is_454(mail_emulator: MailEmulatorClient) -> N
         client.login(fixtures.SMTP_USER, fixtures.SMTP_PASSWORD)
     assert refused.value.smtp_code == 454
     assert mail_emulator.stats()["replies.auth.454"] == 2
+
+
+def test_a_refused_ehlo_and_helo_is_a_helo_error(mail_emulator: MailEmulatorClient) -> None:
+    # Two: after a refused EHLO smtplib says HELO.
+    mail_emulator.fault(stage="ehlo", code=554, text="5.7.1 Go away", times=2)
+    with (
+        smtplib.SMTP("localhost", mail_emulator.smtp_port, timeout=10) as client,
+        pytest.raises(smtplib.SMTPHeloError) as refused,
+    ):
+        client.sendmail("dana@newym.test", ["client@example.com"], b"Subject: x\r\n\r\nx\r\n")
+    assert refused.value.smtp_code == 554
+    assert mail_emulator.stats()["commands.HELO"] == 1
+
+
+def test_a_refused_starttls_leaves_the_line_in_clear(mail_emulator: MailEmulatorClient) -> None:
+    mail_emulator.fault(stage="starttls", code=454)
+    with smtplib.SMTP("localhost", mail_emulator.smtp_port, timeout=10) as client:
+        with pytest.raises(smtplib.SMTPResponseException) as refused:
+            client.starttls(context=mail_emulator.tls_context())
+        assert refused.value.smtp_code == 454
+        assert client.sock is not None and not hasattr(client.sock, "version")
