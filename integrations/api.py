@@ -8,18 +8,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import anyio
 import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from db.engine import POOL_SIZE, get_engine
 from db.models import SyncTrigger
 from integrations.config import Settings, get_settings
 from integrations.core.crypto import cipher_from_settings
 from integrations.core.health import check_store
+from integrations.core.lanes import Lanes
 from integrations.core.queue import check_queue, make_huey
 from integrations.google_calendar import channels
 from integrations.google_calendar.channels import WEBHOOK_PATH
@@ -49,12 +49,12 @@ def schedule_sync(
     return True
 
 
-def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None = None) -> Api:
     """`queue_sync` defaults to the worker's queue (`schedule_sync`); tests pass one whose
     storage is down."""
     settings = settings or get_settings()
     enqueue = queue_sync or schedule_sync
-    app = FastAPI(title="NEWYM Integrations API", docs_url=None, redoc_url=None, openapi_url=None)
+    app = Api(title="NEWYM Integrations API", docs_url=None, redoc_url=None, openapi_url=None)
     engine = get_engine(settings.DATABASE_URL)
     huey = make_huey(settings)
     cipher = cipher_from_settings(settings)
@@ -86,9 +86,6 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
         ttl=SYNC_PENDING_TTL,
         holder=f"queued:{SyncTrigger.WEBHOOK.value}",
     )
-    # As many pushes at once as the pool has connections: more only opened and closed
-    # connections (PostgreSQL) or waited on SQLite's single writer in its busy handler.
-    at_once = anyio.CapacityLimiter(1 if engine.dialect.name == "sqlite" else POOL_SIZE)
 
     def queue(trainer_id: str, connection: sa.Connection) -> None:
         enqueue(
@@ -96,20 +93,14 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
         )
 
     tokens = channels.KnownTokens()
-    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    waiting = channels.WaitingPushes(engine, tokens=tokens, pending=pending)
 
-    def handle(notification: channels.Notification) -> channels.Verdict:
-        """One push: in one statement when a sync is waiting already (most of a burst), else in
-        one short transaction; once more if the store dropped the connection (a restarted
-        PostgreSQL: the pool connects afresh), rather than a 500 to Google."""
+    def receive_one(notification: channels.Notification) -> channels.Verdict:
+        """A push `waiting` did not take, in one short transaction; once more if the store
+        dropped the connection (a restarted PostgreSQL: the pool connects afresh), rather than
+        a 500 to Google."""
         for attempt in (1, 2):
             try:
-                with autocommit.connect() as connection:
-                    taken = channels.receive_while_waiting(
-                        notification, connection=connection, tokens=tokens, pending=pending
-                    )
-                if taken is not None:
-                    return taken
                 with engine.connect() as connection:
                     verdict = channels.receive_on(
                         notification,
@@ -131,24 +122,80 @@ def create_app(settings: Settings | None = None, *, queue_sync: SyncQueue | None
                 )
         raise AssertionError("unreachable")
 
-    async def google_webhook(request: Request) -> Response:
-        """Google push: authenticate, de-duplicate, queue at most one sync; answer at once.
+    def receive_batch(
+        notifications: list[channels.Notification],
+    ) -> list[channels.Verdict | BaseException]:
+        """The pushes that arrived together: most of a burst in `waiting`'s statements, the
+        rest one by one (a failure answers only its own push)."""
+        verdicts: list[channels.Verdict | BaseException] = []
+        for notification, taken in zip(notifications, waiting.receive(notifications), strict=True):
+            if taken is not None:
+                verdicts.append(taken)
+                continue
+            try:
+                verdicts.append(receive_one(notification))
+            except Exception as failure:
+                verdicts.append(failure)
+        return verdicts
 
-        A plain Starlette route: FastAPI's parameter handling gave this one nothing. The store
-        work runs in a worker thread, at most `at_once` of them.
-        """
+    # As many batches at once as the pool has connections: more only opened and closed
+    # connections (PostgreSQL) or waited on SQLite's single writer in its busy handler.
+    lanes = Lanes(receive_batch, lanes=1 if engine.dialect.name == "sqlite" else POOL_SIZE)
+    app.push = PushEndpoint(lanes)
+    app.router.routes.append(Route(WEBHOOK_PATH, app.push, methods=["POST"]))
+    return app
+
+
+class PushEndpoint:
+    """Google push: authenticate, de-duplicate, queue at most one sync; answer at once.
+
+    A bare ASGI endpoint, called by `Api` before FastAPI's middleware and routing (and routed
+    there too, for the 405 of other methods): of the CPU a push cost, Starlette's request and
+    response objects and five middleware layers were a fifth, and gave it nothing. The store
+    work goes to `lanes`.
+    """
+
+    def __init__(self, lanes: Lanes[channels.Notification, channels.Verdict]) -> None:
+        self._lanes = lanes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The first of each (as Starlette's Headers.get); ASGI gives names in lower case.
+        headers: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if name.startswith(b"x-goog-"):
+                headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
         try:
-            notification = channels.parse_headers(request.headers)
+            notification = channels.parse_headers(headers)
         except channels.InvalidNotification as invalid:
-            return JSONResponse(
+            refused = JSONResponse(
                 {"error": str(invalid), "header": invalid.header},
                 status_code=400,
                 headers={"X-Outcome": "invalid_header"},
             )
+            await refused(scope, receive, send)
+            return
         if notification is None:
-            return JSONResponse({"error": "not a Google push notification"}, status_code=400)
-        verdict = await anyio.to_thread.run_sync(handle, notification, limiter=at_once)
-        return Response(status_code=verdict.status, headers={"X-Outcome": verdict.outcome})
+            not_a_push = JSONResponse({"error": "not a Google push notification"}, status_code=400)
+            await not_a_push(scope, receive, send)
+            return
+        verdict = await self._lanes.run(notification)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": verdict.status,
+                "headers": [(b"content-length", b"0"), (b"x-outcome", verdict.outcome.encode())],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
 
-    app.add_route(WEBHOOK_PATH, google_webhook, methods=["POST"])
-    return app
+
+class Api(FastAPI):
+    """The api's FastAPI app, with Google's pushes answered by `push` before the rest."""
+
+    push: PushEndpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == WEBHOOK_PATH and scope["method"] == "POST":
+            await self.push(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

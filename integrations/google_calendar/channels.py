@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, col, select
 
 from db.models import (
@@ -277,6 +278,22 @@ def _claim_and_mark() -> sa.Select[Any]:
 #: PostgreSQL more than running it.
 _CLAIM_AND_MARK = _claim_and_mark().execution_options(prepared=True)
 
+#: A channel as a push on it with a token this process knows must find it: the same
+#: ciphertext, not stopped, not expired, of this resource (as `_refusal` checks).
+_KNOWN_AND_LIVE = (
+    _PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id"),
+    _PUSH_TABLE.c.token_encrypted == sa.bindparam("push_token_encrypted"),
+    _PUSH_TABLE.c.stopped_at.is_(None),
+    sa.or_(
+        _PUSH_TABLE.c.expires_at.is_(None),
+        _PUSH_TABLE.c.expires_at > sa.bindparam("push_now", type_=_PUSH_TIME),
+    ),
+    sa.or_(
+        sa.bindparam("push_resource_id", type_=sa.String()).is_(None),
+        _PUSH_TABLE.c.resource_id.is_(None),
+        _PUSH_TABLE.c.resource_id == sa.bindparam("push_resource_id", type_=sa.String()),
+    ),
+)
 #: The usual push of a burst, whole, in one statement that needs no transaction around it: a
 #: channel whose token this process knows (and finds unchanged in the store), live, of this
 #: resource, a newer message number, and its trainer's sync already waiting. Then the claim is
@@ -285,18 +302,7 @@ _CLAIM_AND_MARK = _claim_and_mark().execution_options(prepared=True)
 _CLAIM_WHILE_WAITING = (
     sa.update(_PUSH_TABLE)
     .where(
-        _PUSH_TABLE.c.channel_id == sa.bindparam("push_channel_id"),
-        _PUSH_TABLE.c.token_encrypted == sa.bindparam("push_token_encrypted"),
-        _PUSH_TABLE.c.stopped_at.is_(None),
-        sa.or_(
-            _PUSH_TABLE.c.expires_at.is_(None),
-            _PUSH_TABLE.c.expires_at > sa.bindparam("push_now", type_=_PUSH_TIME),
-        ),
-        sa.or_(
-            sa.bindparam("push_resource_id", type_=sa.String()).is_(None),
-            _PUSH_TABLE.c.resource_id.is_(None),
-            _PUSH_TABLE.c.resource_id == sa.bindparam("push_resource_id", type_=sa.String()),
-        ),
+        *_KNOWN_AND_LIVE,
         sa.or_(
             _PUSH_TABLE.c.last_message_number.is_(None),
             _PUSH_TABLE.c.last_message_number < sa.bindparam("push_number"),
@@ -312,7 +318,12 @@ _CLAIM_WHILE_WAITING = (
         last_notified_at=sa.bindparam("push_now", type_=_PUSH_TIME),
     )
     .returning(_PUSH_TABLE.c.trainer_id)
-    .execution_options(prepared=True)
+)
+#: Asked when `_CLAIM_WHILE_WAITING` took nothing: a live, genuine push whose number is not
+#: newer than the channel's is a duplicate (numbers only grow), answered as `receive_on` would
+#: without its transaction. Overtaken messages are common in a burst spread over a few lanes.
+_STALE_WHILE_KNOWN = sa.select(_PUSH_TABLE.c.channel_id).where(
+    *_KNOWN_AND_LIVE, _PUSH_TABLE.c.last_message_number >= sa.bindparam("push_number")
 )
 
 
@@ -336,34 +347,129 @@ class KnownTokens:
         self._known[channel_id] = (ciphertext, token)
 
 
-def receive_while_waiting(
-    notification: Notification,
-    *,
-    connection: sa.Connection,
-    tokens: KnownTokens,
-    pending: PendingMark,
-    now: datetime | None = None,
-) -> Verdict | None:
-    """The usual push of a burst in one statement on an autocommit `connection`, or None when
-    it is not that (unknown token, a refusal, a duplicate, no sync waiting yet): then
-    `receive_on` must take it. Claims only what `receive_on` would have claimed."""
-    if notification.resource_state == "sync":
-        return None
-    known = tokens.get(notification.channel_id)
-    if known is None or not hmac.compare_digest(known[1].encode(), notification.token.encode()):
-        return None
-    parameters = {
-        "push_channel_id": notification.channel_id,
-        "push_token_encrypted": known[0],
-        "push_now": now or utcnow(),
-        "push_resource_id": notification.resource_id or None,
-        "push_number": notification.message_number,
-        "mark_prefix": pending.prefix,
-    }
-    trainer_id = connection.execute(_CLAIM_WHILE_WAITING, parameters).scalar_one_or_none()
-    if trainer_id is None:
-        return None
-    return Verdict(200, "sync_queued", trainer_id=trainer_id, commit=True)
+class DriverStatement:
+    """A statement compiled once for one dialect and run on the driver's own cursor, its values
+    converted as SQLAlchemy would bind them: for a statement that runs for nearly every push,
+    SQLAlchemy's Connection around it (checkout, execution context, result) cost about three
+    times the statement itself (SQLite: 0.25 ms against 0.03 ms)."""
+
+    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = compiled.string
+        #: The order of the values for a positional paramstyle (SQLite's `?`), else None.
+        self._positions = compiled.positiontup
+        self._names = list(compiled.binds)
+        self._processors: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                self._processors[name] = processor
+
+    def parameters(self, values: dict[str, Any]) -> dict[str, Any] | list[Any]:
+        """`values` by bind name, in the form the driver takes for this statement."""
+        converted = {
+            name: self._processors[name](values[name]) if name in self._processors else values[name]
+            for name in self._names
+        }
+        if self._positions is None:
+            return converted
+        return [converted[name] for name in self._positions]
+
+
+class WaitingPushes:
+    """The usual pushes of a burst (`_CLAIM_WHILE_WAITING`), on a pooled connection of the
+    driver's own: each push one statement that commits by itself on PostgreSQL (no row lock is
+    held past it, so api processes never wait on one another), all of them one transaction on
+    SQLite (its single writer commits once). A genuine push overtaken by a later one of its
+    channel is a duplicate here too. What is neither (an unknown token, a refusal, no sync
+    waiting yet) is None here: `receive_on` must take it. Claims only what `receive_on` would
+    have claimed, and answers as it would have."""
+
+    def __init__(self, engine: sa.Engine, *, tokens: KnownTokens, pending: PendingMark) -> None:
+        self._engine = engine
+        self._tokens = tokens
+        self._pending = pending
+        self._claim = DriverStatement(_CLAIM_WHILE_WAITING, engine.dialect)
+        self._stale = DriverStatement(_STALE_WHILE_KNOWN, engine.dialect)
+        self._postgresql = engine.dialect.name == "postgresql"
+
+    def eligible(self, notification: Notification) -> bool:
+        """Whether this push can be taken here at all: a change on a channel whose token this
+        process knows, and the token matches (constant time)."""
+        if notification.resource_state == "sync":
+            return False
+        known = self._tokens.get(notification.channel_id)
+        return known is not None and hmac.compare_digest(
+            known[1].encode(), notification.token.encode()
+        )
+
+    def receive(
+        self, notifications: list[Notification], *, now: datetime | None = None
+    ) -> list[Verdict | None]:
+        """A verdict per push, in order; None for those `receive_on` must take. A connection
+        the store dropped gives None for all (the caller's way retries once)."""
+        now = now or utcnow()
+        verdicts: list[Verdict | None] = [None] * len(notifications)
+        runs = [
+            (index, self._values(notification, now))
+            for index, notification in enumerate(notifications)
+            if self.eligible(notification)
+        ]
+        if not runs:
+            return verdicts
+        claim, stale = self._claim, self._stale
+        # Prepared once per PostgreSQL connection: parsing and planning them for each push
+        # cost PostgreSQL more than running them. SQLite's module caches its statements itself.
+        prepared = {"prepare": True} if self._postgresql else {}
+        raw = self._engine.raw_connection()
+        in_autocommit = False
+        try:
+            driver: Any = raw.driver_connection
+            cursor: Any = raw.cursor()
+            try:
+                if self._postgresql:
+                    driver.autocommit = in_autocommit = True
+                for index, values in runs:
+                    cursor.execute(claim.sql, claim.parameters(values), **prepared)
+                    rows = cursor.fetchall()
+                    if rows:
+                        verdicts[index] = Verdict(
+                            200, "sync_queued", trainer_id=rows[0][0], commit=True
+                        )
+                        continue
+                    cursor.execute(stale.sql, stale.parameters(values), **prepared)
+                    if cursor.fetchall():
+                        verdicts[index] = Verdict(200, "duplicate", commit=True)
+                if self._postgresql:
+                    driver.autocommit = in_autocommit = False
+                else:
+                    raw.commit()
+            finally:
+                cursor.close()
+        except self._engine.dialect.loaded_dbapi.Error as failure:
+            dropped = self._engine.dialect.is_disconnect(failure, raw.dbapi_connection, None)
+            if dropped or in_autocommit:
+                # Gone, or left in autocommit: never handed out again (the pool opens another).
+                raw.invalidate(failure)
+            if not dropped:
+                raise
+            return [None] * len(notifications)
+        finally:
+            raw.close()
+        return verdicts
+
+    def _values(self, notification: Notification, now: datetime) -> dict[str, Any]:
+        known = self._tokens.get(notification.channel_id)
+        assert known is not None  # eligible
+        return {
+            "push_channel_id": notification.channel_id,
+            "push_token_encrypted": known[0],
+            "push_now": now,
+            "push_resource_id": notification.resource_id or None,
+            "push_number": notification.message_number,
+            "mark_prefix": self._pending.prefix,
+        }
 
 
 @dataclass(frozen=True, slots=True)
