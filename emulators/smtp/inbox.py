@@ -110,9 +110,14 @@ def _link_to_mailbox(mailbox: str) -> str:
     return f'<a href="/mailbox/{quote(mailbox, safe="@")}">{escape(mailbox)}</a>'
 
 
+#: Newest messages a listing shows; a campaign's ten thousand would make a page nobody reads.
+LISTING_LIMIT = 200
+
+
 def _message_rows(messages: Iterable[StoredMessage]) -> str:
+    chosen = list(messages)
     rows = []
-    for message in reversed(list(messages)):
+    for message in reversed(chosen[-LISTING_LIMIT:]):
         summary = message.summary()
         badge = ' <span class="badge">DSN</span>' if message.kind == "dsn" else ""
         rows.append(
@@ -125,7 +130,14 @@ def _message_rows(messages: Iterable[StoredMessage]) -> str:
             "</tr>"
         )
     head = "<tr><th>Received</th><th>From</th><th>To</th><th>Subject</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>" if rows else "<p>No messages.</p>"
+    if not rows:
+        return "<p>No messages.</p>"
+    more = (
+        f"<p>The newest {LISTING_LIMIT} of {len(chosen)} messages.</p>"
+        if len(chosen) > LISTING_LIMIT
+        else ""
+    )
+    return f"{more}<table>{head}{''.join(rows)}</table>"
 
 
 def index_page(store: MailStore, smtp_where: str, pop3_where: str) -> str:
@@ -179,7 +191,10 @@ def message_page(message: StoredMessage, notice: str = "") -> str:
     html_part = parsed.get_body(preferencelist=("html",))
     text = _content(text_part)
     html = _content(html_part)
-    direction = text_direction(text or subject) if text or not html else "ltr"
+    document, html_direction = frame_document(html) if html else ("", "ltr")
+    direction = text_direction(text) if text else html_direction if html else "ltr"
+    if not text and not html:
+        direction = text_direction(subject)
     sections: list[str] = []
     if notice:
         sections.append(f'<div class="box">{escape(notice)}</div>')
@@ -208,7 +223,6 @@ def message_page(message: StoredMessage, notice: str = "") -> str:
             f"{' with one-click' if one_click else ''}<ul>{listed}</ul>{button}</div>"
         )
     if html:
-        document, html_direction = frame_document(html)
         sections.append(
             f'<h2>HTML</h2><iframe title="message" sandbox="{FRAME_SANDBOX}" '
             f'data-dir="{html_direction}" srcdoc="{escape(document, quote=True)}"></iframe>'

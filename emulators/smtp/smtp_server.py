@@ -21,6 +21,16 @@ from emulators.smtp.store import MailStore, StoredMessage
 logger = logging.getLogger(__name__)
 
 
+class _QuietDeprecation(logging.Filter):
+    """aiosmtpd 1.4 itself sets `Session.login_data` on every AUTH and then warns about it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "login_data is deprecated" not in record.getMessage()
+
+
+logging.getLogger("mail.log").addFilter(_QuietDeprecation())
+
+
 class MailHandler:
     """aiosmtpd's hooks: count, apply faults, store what is accepted, schedule bounces."""
 
@@ -150,8 +160,15 @@ class MailHandler:
             )
             by_delay.setdefault(rule.seconds, []).append(report)
         loop = asyncio.get_running_loop()
+        generation = self.store.generation
         for seconds, reports in by_delay.items():
-            loop.call_later(seconds, send_dsn, self.store, message, reports)
+            loop.call_later(seconds, self.send_due_dsn, generation, message, reports)
+
+    def send_due_dsn(
+        self, generation: int, message: StoredMessage, reports: list[RecipientReport]
+    ) -> None:
+        if self.store.generation == generation:
+            send_dsn(self.store, message, reports)
 
 
 def send_dsn(store: MailStore, original: StoredMessage, reports: list[RecipientReport]) -> str:

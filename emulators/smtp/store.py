@@ -111,6 +111,8 @@ class MailStore:
     #: Who may read a mailbox over POP3: mailbox address -> password.
     pop3_accounts: dict[str, str] = field(default_factory=dict)
     counters: Counter[str] = field(default_factory=Counter)
+    #: Bumped by `reset`: a bounce scheduled before it is dropped, not delivered after it.
+    generation: int = 0
     _locked_mailboxes: set[str] = field(default_factory=set)
     _sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -231,6 +233,7 @@ class MailStore:
             self.messages.clear()
             self.mailboxes.clear()
             self.counters.clear()
+            self.generation += 1
 
 
 def _same(expected: str, given: str) -> bool:

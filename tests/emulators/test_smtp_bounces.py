@@ -201,3 +201,16 @@ def test_pop3_refuses_a_wrong_password_and_a_second_session(
         holder.quit()
     mail_emulator.pop3().quit()  # free again after QUIT
     assert mail_emulator.stats()["pop3.logins.refused"] == 1
+
+
+def test_a_reset_drops_the_bounces_still_due(mail_emulator: MailEmulatorClient) -> None:
+    """A DSN scheduled before a reset never lands after it: the next test would see it."""
+    mail_emulator.bounce_rule(recipient="before@example.com", seconds=0.2)
+    send(mail_emulator, "before@example.com", sender="bounces+before@newym.test")
+    mail_emulator.reset()
+    # Due later than the dropped one: once it has landed, the first would have too.
+    mail_emulator.bounce_rule(recipient="after@example.com", seconds=0.3)
+    send(mail_emulator, "after@example.com", sender="bounces+after@newym.test")
+    [dsn] = mail_emulator.wait_for_messages(1, mailbox=BOUNCE_MAILBOX)
+    assert dsn["recipients"] == ["bounces+after@newym.test"]
+    assert len(mail_emulator.messages(mailbox=BOUNCE_MAILBOX)) == 1

@@ -111,6 +111,21 @@ def test_a_message_that_sets_its_own_direction_keeps_it(mail_emulator: MailEmula
     assert frame["data-dir"] == "ltr"
 
 
+def test_an_html_only_hebrew_message_lays_the_whole_page_right_to_left(
+    mail_emulator: MailEmulatorClient,
+) -> None:
+    message = EmailMessage()
+    message["From"] = "dana@newym.test"
+    message["To"] = "shira@example.com"
+    message["Subject"] = "NEWYM"
+    message.set_content(HEBREW_HTML, subtype="html")
+    response = get(mail_emulator, f"/messages/{send(mail_emulator, message)}")
+    page = read_page(response)
+    assert page.frames[0]["data-dir"] == "rtl"
+    assert page.pres == []
+    assert '<main dir="rtl">' in response.text
+
+
 def test_an_english_message_stays_left_to_right(mail_emulator: MailEmulatorClient) -> None:
     message = EmailMessage()
     message["From"] = "dana@newym.test"
@@ -122,6 +137,7 @@ def test_an_english_message_stays_left_to_right(mail_emulator: MailEmulatorClien
     assert page.frames[0]["data-dir"] == "ltr"
     assert not str(page.frames[0]["srcdoc"]).startswith("<html dir")
     assert page.pres[0]["dir"] == "ltr"
+    assert '<main dir="ltr">' in get(mail_emulator, "/").text
 
 
 def test_headers_and_html_are_escaped_so_no_markup_of_the_message_runs_in_the_page(
