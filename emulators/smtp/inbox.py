@@ -233,6 +233,9 @@ def message_page(message: StoredMessage, notice: str = "") -> str:
         f'<tr><td>{escape(name)}</td><td dir="auto">{escape(_safe_header(value))}</td></tr>'
         for name, value in parsed.items()
     )
+    report = _delivery_report(parsed)
+    if report:
+        sections.append(f"<h2>Delivery report</h2><pre>{escape(report)}</pre>")
     sections.append(f'<h2>Headers</h2><table class="headers">{header_rows}</table>')
     sections.append(f"<h2>Parts</h2>{_parts(parsed)}")
     if message.envelope_from:
@@ -241,6 +244,19 @@ def message_page(message: StoredMessage, notice: str = "") -> str:
             "<button>Bounce it (send a DSN to the envelope sender)</button></form>"
         )
     return page(subject, "".join(sections), direction=direction)
+
+
+def _delivery_report(message: EmailMessage) -> str:
+    """The fields of a DSN's message/delivery-status part, one block a paragraph."""
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        if isinstance(blocks, list):
+            return "\n\n".join(
+                "\n".join(f"{name}: {value}" for name, value in block.items()) for block in blocks
+            )
+    return ""
 
 
 def _safe_header(value: object) -> str:

@@ -138,6 +138,9 @@ def test_a_message_accepted_earlier_can_be_bounced_on_demand(
     raw = mail_emulator.control("GET", f"/_emulator/messages/{dsn['id']}/raw").content
     _, [recipient] = status_blocks(fixtures.parse(raw))
     assert recipient["Diagnostic-Code"] == "smtp; 550 5.7.1 Message rejected as spam"
+    shown = mail_emulator.control("GET", f"/messages/{dsn['id']}").text
+    assert "Delivery report" in shown
+    assert "Status: 5.7.1" in shown and "Final-Recipient: rfc822; client@example.com" in shown
 
 
 def test_pop3_lists_deletes_at_quit_and_keeps_uids(mail_emulator: MailEmulatorClient) -> None:
