@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import quote
@@ -254,7 +254,9 @@ def _delivery_report(message: EmailMessage) -> str:
         blocks = part.get_payload()
         if isinstance(blocks, list):
             return "\n\n".join(
-                "\n".join(f"{name}: {value}" for name, value in block.items()) for block in blocks
+                "\n".join(f"{name}: {value}" for name, value in block.items())
+                for block in blocks
+                if isinstance(block, Message)
             )
     return ""
 

@@ -54,7 +54,7 @@ class MailHandler:
             await asyncio.sleep(fault.seconds)
             return None
         if fault.kind == "drop":
-            close_connection(server)
+            drop_connection(server)
             return None
         if fault.code == 421:
             asyncio.get_running_loop().call_soon(close_connection, server)
@@ -180,8 +180,18 @@ def send_dsn(store: MailStore, original: StoredMessage, reports: list[RecipientR
 
 
 def close_connection(server: SMTP) -> None:
+    """Close after what was written has gone out (a 421's reply)."""
     transport = server.transport
     if transport is not None:
+        transport.close()
+
+
+def drop_connection(server: SMTP) -> None:
+    """Cut the line at once: whatever aiosmtpd writes after this never leaves."""
+    transport = server.transport
+    if isinstance(transport, asyncio.Transport):
+        transport.abort()
+    elif transport is not None:
         transport.close()
 
 
@@ -211,7 +221,7 @@ class FaultySMTP(SMTP):
             if fault.kind == "delay":
                 await asyncio.sleep(fault.seconds)
             elif fault.kind == "drop":
-                close_connection(self)
+                drop_connection(self)
                 return
             else:
                 self.mail_handler.store.count(f"replies.connect.{fault.code}")
@@ -249,7 +259,7 @@ class FaultySMTP(SMTP):
             if refused is not None:
                 await self.push(refused)
                 return
-            if self.transport is None:
+            if self.transport is None or self.transport.is_closing():
                 return
             pending = self.mail_handler.faults.pending("message", recipients)
             if pending is not None and pending.kind == "drop":

@@ -110,6 +110,27 @@ def test_a_connection_dropped_in_the_middle_of_data_is_server_disconnected(
     assert "messages.accepted" not in stats
 
 
+@pytest.mark.parametrize("stage", ["mail", "rcpt", "data"])
+def test_a_connection_dropped_at_a_command_gets_no_reply(
+    mail_emulator: MailEmulatorClient, stage: str
+) -> None:
+    mail_emulator.fault(stage=stage, kind="drop")
+    with mail_emulator.smtp() as client:
+        steps = [
+            ("mail", lambda: client.mail("dana@newym.test")),
+            ("rcpt", lambda: client.rcpt("client@example.com")),
+            ("data", lambda: client.docmd("DATA")),
+        ]
+        for name, step in steps:
+            if name == stage:
+                with pytest.raises(smtplib.SMTPServerDisconnected):
+                    step()  # no reply at all: not a 250 and then a closed line
+                break
+            assert step()[0] == 250
+    assert mail_emulator.messages() == []
+    assert mail_emulator.stats()[f"faults.{stage}.drop"] == 1
+
+
 def test_faults_for_the_next_n_commands_then_normal_service(
     mail_emulator: MailEmulatorClient,
 ) -> None:
