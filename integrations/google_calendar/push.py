@@ -18,8 +18,9 @@ from sqlmodel import col, select
 
 from db.models import CalendarEvent, EventOrigin, Integration, LogLevel, SyncState, utcnow
 from integrations.core import audit
-from integrations.core.retry import ErrorKind, classify
+from integrations.core.failures import ErrorKind
 from integrations.google_calendar.batch import WireBatch
+from integrations.google_calendar.errors import classify
 from integrations.google_calendar.events import (
     GoogleEvent,
     UnusableEvent,

@@ -1,4 +1,4 @@
-"""The client-side limiter keeps one Google account under its per-minute budget."""
+"""The client-side limiter keeps one account at a provider under its per-minute budget."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 from limits import RateLimitItemPerMinute
 
 from integrations.config import load_settings
-from integrations.core.ratelimit import RateLimiter, google_rate_limiter
+from integrations.core.ratelimit import RateLimiter, rate_limiter
 from tests.conftest import need
 
 
@@ -45,8 +45,8 @@ def test_accounts_have_separate_budgets() -> None:
 def test_workers_share_the_budget_through_redis() -> None:
     url = os.environ.get("TEST_REDIS_URL")
     need(url is not None, "TEST_REDIS_URL is not set")
-    first = google_rate_limiter(load_settings(REDIS_URL=url), per_minute=2)
-    second = google_rate_limiter(load_settings(REDIS_URL=url), per_minute=2)
+    first = rate_limiter(load_settings(REDIS_URL=url), "test", per_minute=2)
+    second = rate_limiter(load_settings(REDIS_URL=url), "test", per_minute=2)
     key = f"shared-{os.getpid()}@gmail.com"
     first.acquire(key)
     second.acquire(key)

@@ -1,62 +1,17 @@
-"""Which provider failures are retried, how long we wait, and which are never retried blindly."""
+"""Which provider failures are retried, how long we wait, and which are never retried blindly.
+
+Google's errors are the examples (the registered integration names them); how each Google error
+is named is tested in `tests/integrations/google_calendar/test_errors.py`."""
 
 from __future__ import annotations
 
-import json
-
-import httplib2
 import pytest
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
-from integrations.core.retry import ErrorKind, RetryPolicy, classify
-
-
-def google_error(
-    status: int, reason: str | None = None, retry_after: str | None = None
-) -> HttpError:
-    """An HttpError exactly as googleapiclient builds it from Google's response."""
-    headers = {"status": str(status), "content-type": "application/json; charset=UTF-8"}
-    if retry_after is not None:
-        headers["retry-after"] = retry_after
-    body = {"error": {"code": status, "message": reason or "error", "errors": []}}
-    if reason:
-        body["error"]["errors"] = [{"domain": "usageLimits", "reason": reason, "message": reason}]
-    return HttpError(
-        httplib2.Response(headers), json.dumps(body).encode(), uri="https://x/calendar/v3"
-    )
-
-
-@pytest.mark.parametrize(
-    ("error", "kind"),
-    [
-        (google_error(429), ErrorKind.RATE_LIMITED),
-        (google_error(403, "rateLimitExceeded"), ErrorKind.RATE_LIMITED),
-        (google_error(403, "userRateLimitExceeded"), ErrorKind.RATE_LIMITED),
-        (google_error(500), ErrorKind.TRANSIENT),
-        (google_error(503), ErrorKind.TRANSIENT),
-        (google_error(403, "quotaExceeded"), ErrorKind.QUOTA_EXCEEDED),
-        (google_error(403, "forbiddenForNonOrganizer"), ErrorKind.FORBIDDEN),
-        (google_error(401, "authError"), ErrorKind.NEEDS_REAUTH),
-        (google_error(410, "fullSyncRequired"), ErrorKind.GONE),
-        (google_error(409, "duplicate"), ErrorKind.CONFLICT),
-        (google_error(412, "conditionNotMet"), ErrorKind.PRECONDITION_FAILED),
-        (google_error(404, "notFound"), ErrorKind.NOT_FOUND),
-        (google_error(400, "invalid"), ErrorKind.INVALID),
-        (
-            RefreshError(
-                "invalid_grant: Token has been expired or revoked.",
-                {"error": "invalid_grant"},
-                retryable=False,
-            ),
-            ErrorKind.NEEDS_REAUTH,
-        ),
-        (TimeoutError("timed out"), ErrorKind.TRANSIENT),
-        (ConnectionResetError("reset"), ErrorKind.TRANSIENT),
-    ],
-)
-def test_each_failure_is_named(error: BaseException, kind: ErrorKind) -> None:
-    assert classify(error).kind is kind
+from integrations.core.failures import Classified, ErrorKind
+from integrations.core.retry import RetryPolicy
+from tests.support.google_errors import google_error
 
 
 def test_retry_after_is_honoured_and_capped() -> None:
@@ -119,3 +74,43 @@ def test_a_revoked_grant_is_never_retried() -> None:
     with pytest.raises(RefreshError):
         RetryPolicy(sleep=lambda _: None).call(revoked)
     assert attempts == [1]
+
+
+class GatewayBusy(Exception):
+    """A provider SDK's error that no registered integration knows."""
+
+
+def test_a_policy_retries_what_its_own_classifier_names_transient() -> None:
+    """Retry is generic: an integration's classifier decides, not Google's error types."""
+    attempts: list[int] = []
+
+    def busy_once() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise GatewayBusy("try later")
+        return "sent"
+
+    def gateway(error: BaseException) -> Classified | None:
+        if isinstance(error, GatewayBusy):
+            return Classified(ErrorKind.TRANSIENT, 503, "busy", None)
+        return None
+
+    assert RetryPolicy(sleep=lambda _: None, classifier=gateway).call(busy_once) == "sent"
+    attempts.clear()
+    with pytest.raises(GatewayBusy):  # unknown to the registered integrations: not retried
+        RetryPolicy(sleep=lambda _: None).call(busy_once)
+    assert attempts == [1]
+
+
+def test_what_a_classifier_declines_is_named_by_the_network_rules() -> None:
+    attempts: list[int] = []
+
+    def reset_once() -> str:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionResetError("reset by peer")
+        return "done"
+
+    policy = RetryPolicy(sleep=lambda _: None, classifier=lambda error: None)
+    assert policy.call(reset_once) == "done"
+    assert len(attempts) == 2
