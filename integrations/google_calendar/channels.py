@@ -408,7 +408,7 @@ class WaitingPushes:
         self, notifications: list[Notification], *, now: datetime | None = None
     ) -> list[Verdict | None]:
         """A verdict per push, in order; None for those `receive_on` must take. A connection
-        the store dropped gives None for all (the caller's way retries once)."""
+        the store dropped gives None for those not yet answered (the caller's way retries)."""
         now = now or utcnow()
         verdicts: list[Verdict | None] = [None] * len(notifications)
         runs = [
@@ -454,7 +454,9 @@ class WaitingPushes:
                 raw.invalidate(failure)
             if not dropped:
                 raise
-            return [None] * len(notifications)
+            if self._postgresql:
+                return verdicts  # those answered were committed, each by itself
+            return [None] * len(notifications)  # the batch's transaction is gone with it
         finally:
             raw.close()
         return verdicts
