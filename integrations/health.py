@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -41,12 +41,14 @@ from db.models import (
     WebhookChannel,
     utcnow,
 )
+from integrations.core import registry
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
-from integrations.trainers import working_trainer
+from integrations.core.integration import IntegrationHealth, IntegrationTile, Status
 
-#: Integrations with an adapter today; the others are reported "not configured", honestly.
-CONFIGURED_INTEGRATIONS = frozenset({Integration.GOOGLE_CALENDAR})
+# The tile's types were defined here before issue 9; pages and tests still find them here.
+__all__ = ["IntegrationHealth", "IntegrationTile", "Status"]
+
 #: `errorCount` counts the error log's errors of this long.
 ERROR_COUNT_PERIOD = timedelta(hours=24)
 #: Push channels expiring within this are shown ahead.
@@ -59,44 +61,6 @@ RUN_LOG_LIMIT = 500
 PERCENTILES = (0.5, 0.95)
 GOOD = RunOutcome.SUCCESS
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class Status(StrEnum):
-    """The specification's three states of an integration."""
-
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
-    ERROR = "error"
-
-
-@dataclass(frozen=True, slots=True)
-class IntegrationHealth:
-    """`checkIntegrationHealth`'s answer; `as_spec()` gives the specification's field names."""
-
-    name: str
-    status: Status
-    last_sync: datetime | None
-    error_count: int
-    configured: bool = True
-
-    def as_spec(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "status": self.status.value,
-            "lastSync": self.last_sync,
-            "errorCount": self.error_count,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class IntegrationTile:
-    """One integration on the health page: its overall health and trainers counted by status."""
-
-    health: IntegrationHealth
-    #: connected / needs_reauth / error / disconnected / not_connected, each a number of trainers.
-    by_status: dict[str, int] = field(default_factory=dict)
-    #: Connected trainers whose latest finished run failed.
-    failing: int = 0
 
 
 def as_utc(value: Any) -> datetime | None:
@@ -181,67 +145,8 @@ def trainer_streaks(*, detail: bool = False) -> sa.Subquery:
     return sa.select(*columns).subquery("streaks")
 
 
-def _google_tile(session: Session, now: datetime) -> IntegrationTile:
-    # Only trainers still working here: someone turned off, or moved to staff, keeps their
-    # rows but is no trainer to connect or fix.
-    statuses: dict[str, int] = dict(
-        session.execute(
-            sa.select(col(IntegrationCredential.status), sa.func.count())
-            .join(Trainer, col(Trainer.id) == col(IntegrationCredential.trainer_id))
-            .where(
-                col(IntegrationCredential.integration) == Integration.GOOGLE_CALENDAR,
-                working_trainer(),
-            )
-            .group_by(col(IntegrationCredential.status))
-        ).all()
-    )
-    trainers = session.execute(
-        sa.select(sa.func.count()).select_from(Trainer).where(working_trainer())
-    ).scalar_one()
-    by_status = {status.value: int(statuses.get(status, 0)) for status in ConnectionStatus}
-    by_status["not_connected"] = trainers - sum(by_status.values())
-    streaks = trainer_streaks()
-    connected = aliased(IntegrationCredential)
-    failing, last_good = session.execute(
-        sa.select(
-            sa.func.count().filter(
-                col(connected.status) == ConnectionStatus.CONNECTED,
-                streaks.c.failures_in_a_row > 0,
-            ),
-            # The latest good sync of anyone, connected now or not, is the integration's last
-            # sync: a max over per-trainer index seeks, not a scan of every run.
-            sa.func.max(streaks.c.last_good_at),
-        )
-        .select_from(streaks)
-        .join(
-            connected,
-            sa.and_(
-                col(connected.trainer_id) == streaks.c.trainer_id,
-                col(connected.integration) == Integration.GOOGLE_CALENDAR,
-            ),
-            isouter=True,
-        )
-    ).one()
-    last_sync = as_utc(last_good)
-    errors = _error_count(session, Integration.GOOGLE_CALENDAR, now)
-    broken = by_status[ConnectionStatus.NEEDS_REAUTH] + by_status[ConnectionStatus.ERROR]
-    if broken or failing:
-        status = Status.ERROR
-    elif by_status[ConnectionStatus.CONNECTED]:
-        status = Status.CONNECTED
-    else:
-        status = Status.DISCONNECTED
-    return IntegrationTile(
-        IntegrationHealth(Integration.GOOGLE_CALENDAR.value, status, last_sync, errors),
-        by_status,
-        int(failing or 0),
-    )
-
-
-def _unconfigured_tile(integration: Integration) -> IntegrationTile:
-    return IntegrationTile(
-        IntegrationHealth(integration.value, Status.DISCONNECTED, None, 0, configured=False)
-    )
+def _unconfigured_tile(name: str) -> IntegrationTile:
+    return IntegrationTile(IntegrationHealth(name, Status.DISCONNECTED, None, 0, configured=False))
 
 
 def check_integration_health(
@@ -256,30 +161,35 @@ def check_integration_health(
     (log lines and failed runs) of the last `ERROR_COUNT_PERIOD`.
     """
     actor.require(Capability.VIEW_HEALTH)
-    return _tile(_integration(integration_name), session, now or utcnow()).health
+    if integration_name not in known_integrations():
+        known = ", ".join(known_integrations())
+        raise InvalidInput(
+            f"no integration '{integration_name}' (known: {known})", field="name"
+        ) from None
+    return _tile(integration_name, session, now or utcnow()).health
 
 
-def _integration(name: str) -> Integration:
-    try:
-        return Integration(name)
-    except ValueError:
-        known = ", ".join(i.value for i in Integration)
-        raise InvalidInput(f"no integration '{name}' (known: {known})", field="name") from None
+def known_integrations() -> list[str]:
+    """The specification's integrations in its order, then any other registered one."""
+    spec = [integration.value for integration in Integration]
+    return spec + [i.name for i in registry.integrations() if i.name not in spec]
 
 
-def _tile(integration: Integration, session: Session, now: datetime) -> IntegrationTile:
-    if integration not in CONFIGURED_INTEGRATIONS:
-        return _unconfigured_tile(integration)
-    return _google_tile(session, now)
+def _tile(name: str, session: Session, now: datetime) -> IntegrationTile:
+    integration = registry.get(name)
+    if integration is None:
+        return _unconfigured_tile(name)
+    return integration.health_tile(session, now)
 
 
 def integration_tiles(
     actor: Actor, *, session: Session, now: datetime | None = None
 ) -> list[IntegrationTile]:
-    """One tile per integration of the specification, in its order."""
+    """One tile per integration: the specification's in its order (those not built yet "not
+    configured"), then any other registered integration."""
     actor.require(Capability.VIEW_HEALTH)
     now = now or utcnow()
-    return [_tile(integration, session, now) for integration in Integration]
+    return [_tile(name, session, now) for name in known_integrations()]
 
 
 # --- Time buckets ----------------------------------------------------------------------------
@@ -879,10 +789,12 @@ def error_log(
     return ErrorLogPage(entries, total, page, pages)
 
 
-def _error_count(session: Session, integration: Integration, now: datetime) -> int:
+def error_count(session: Session, integration_name: str, now: datetime) -> int:
+    """`errorCount`: the integration's errors in the error log of the last
+    `ERROR_COUNT_PERIOD` (log lines and failed runs)."""
     query = _error_log_query(
         ErrorLogFilter(
-            levels=(LogLevel.ERROR,), integration=integration.value, since=now - ERROR_COUNT_PERIOD
+            levels=(LogLevel.ERROR,), integration=integration_name, since=now - ERROR_COUNT_PERIOD
         )
     )
     return int(session.execute(sa.select(sa.func.count()).select_from(query)).scalar_one())

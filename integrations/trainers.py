@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -13,7 +13,6 @@ from db.models import (
     CalendarEvent,
     Client,
     Integration,
-    IntegrationCredential,
     Lease,
     Role,
     RunOutcome,
@@ -24,11 +23,13 @@ from db.models import (
     WebhookChannel,
     utcnow,
 )
+from integrations.core import registry
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import NotFound
+from integrations.core.integration import NOT_CONNECTED, TrainerConnection
 from integrations.worker import SYNC_PENDING_LEASE
 
-NOT_CONNECTED = "not_connected"
+__all__ = ["NOT_CONNECTED", "TrainerConnection"]
 #: "Upcoming" on a trainer's home page and in the trainers' overview: the next week.
 UPCOMING_DAYS = 7
 
@@ -39,12 +40,35 @@ class TrainerOverview:
     name: str
     email: str
     timezone: str
-    google_status: str
-    google_account: str | None
-    last_sync_at: datetime | None
-    last_sync_outcome: RunOutcome | None
     clients: int
     upcoming_sessions: int
+    #: By integration name, every registered integration: the trainer's connection to it.
+    connections: Mapping[str, TrainerConnection] = field(default_factory=dict)
+
+    def connection(self, integration_name: str) -> TrainerConnection:
+        return self.connections.get(integration_name) or TrainerConnection()
+
+    @property
+    def _google(self) -> TrainerConnection:
+        return self.connection(Integration.GOOGLE_CALENDAR.value)
+
+    @property
+    def google_status(self) -> str:
+        return self._google.status
+
+    @property
+    def google_account(self) -> str | None:
+        return self._google.account
+
+    @property
+    def last_sync_at(self) -> datetime | None:
+        """The latest Google Calendar run's start (the pages' "last sync")."""
+        return self._google.last_sync_at
+
+    @property
+    def last_sync_outcome(self) -> RunOutcome | None:
+        outcome = self._google.last_sync_outcome
+        return RunOutcome(outcome) if outcome else None
 
 
 def working_trainer() -> sa.ColumnElement[bool]:
@@ -61,12 +85,12 @@ def working_trainer() -> sa.ColumnElement[bool]:
 def list_trainer_overviews(
     actor: Actor, *, session: Session, now: datetime | None = None
 ) -> list[TrainerOverview]:
-    """Every trainer the actor may see, in one query.
+    """Every trainer the actor may see, with their connection to each registered integration:
+    one query for the trainers, then one per integration (`trainer_connections`).
 
-    Each count and the latest run are correlated subqueries that seek an index per trainer
-    (clients by trainer; sessions by (trainer, start) within the next `UPCOMING_DAYS`; runs by
-    (trainer, started_at) backwards, first row only), so the cost grows with the trainers shown,
-    not with the events and runs stored.
+    Each count is a correlated subquery that seeks an index per trainer (clients by trainer;
+    sessions by (trainer, start) within the next `UPCOMING_DAYS`), so the cost grows with the
+    trainers shown, not with the events and runs stored.
     """
     actor.require(Capability.VIEW_TRAINER, actor.trainer_id)
     now = now or utcnow()
@@ -85,68 +109,44 @@ def list_trainer_overviews(
         )
         .scalar_subquery()
     )
-    latest_run_id = (
-        sa.select(col(SyncRun.id))
-        .where(
-            col(SyncRun.trainer_id) == col(Trainer.id),
-            col(SyncRun.integration) == Integration.GOOGLE_CALENDAR,
-        )
-        .order_by(col(SyncRun.started_at).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    shown = sa.select(
-        col(Trainer.id).label("id"),
-        col(Trainer.name).label("name"),
-        col(Trainer.email).label("email"),
-        col(Trainer.timezone).label("timezone"),
-        clients.label("clients"),
-        upcoming.label("upcoming"),
-        latest_run_id.label("latest_run_id"),
-    )
-    if not actor.can(Capability.VIEW_ALL_TRAINERS):
-        shown = shown.where(col(Trainer.id) == actor.trainer_id)
+    if actor.can(Capability.VIEW_ALL_TRAINERS):
+        shown = working_trainer()
     else:
-        shown = shown.where(working_trainer())
-    trainers = shown.subquery("shown")
-    query = (
+        shown = col(Trainer.id) == actor.trainer_id
+    rows = session.execute(
         sa.select(
-            trainers.c.id,
-            trainers.c.name,
-            trainers.c.email,
-            trainers.c.timezone,
-            trainers.c.clients,
-            trainers.c.upcoming,
-            col(IntegrationCredential.status),
-            col(IntegrationCredential.account_email),
-            col(SyncRun.started_at),
-            col(SyncRun.outcome),
+            col(Trainer.id),
+            col(Trainer.name),
+            col(Trainer.email),
+            col(Trainer.timezone),
+            clients.label("clients"),
+            upcoming.label("upcoming"),
         )
-        .join(
-            IntegrationCredential,
-            sa.and_(
-                col(IntegrationCredential.trainer_id) == trainers.c.id,
-                col(IntegrationCredential.integration) == Integration.GOOGLE_CALENDAR,
-            ),
-            isouter=True,
+        .where(shown)
+        .order_by(col(Trainer.name))
+    ).all()
+    if not rows:
+        return []
+    connections = {
+        integration.name: integration.trainer_connections(
+            session, sa.select(col(Trainer.id)).where(shown)
         )
-        .join(SyncRun, col(SyncRun.id) == trainers.c.latest_run_id, isouter=True)
-        .order_by(trainers.c.name)
-    )
+        for integration in registry.integrations()
+    }
     return [
         TrainerOverview(
             id=row.id,
             name=row.name,
             email=row.email,
             timezone=row.timezone,
-            google_status=row.status or NOT_CONNECTED,
-            google_account=row.account_email,
-            last_sync_at=row.started_at,
-            last_sync_outcome=RunOutcome(row.outcome) if row.outcome else None,
             clients=row.clients,
             upcoming_sessions=row.upcoming,
+            connections={
+                name: found.get(row.id) or TrainerConnection()
+                for name, found in connections.items()
+            },
         )
-        for row in session.execute(query).all()
+        for row in rows
     ]
 
 

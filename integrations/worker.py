@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from db.models import SyncTrigger, WorkerHeartbeat, utcnow
 from integrations.config import get_settings
-from integrations.core import lease
+from integrations.core import lease, registry
 from integrations.core.queue import make_huey
 from integrations.google_calendar import jobs
 from integrations.runtime import engine as store_engine
@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 huey = make_huey(get_settings())
 
-#: Functions run on every tick: later integrations register their schedules here.
+#: Functions run on every tick. Each integration's own come from its `periodic_jobs()`; these
+#: are the product's (alerts), run after them.
 TickHandler = Callable[[Session, datetime], None]
 TICK_HANDLERS: list[TickHandler] = []
 
@@ -77,11 +78,22 @@ def record_handled(session: Session, now: datetime) -> None:
     session.commit()
 
 
-def run_tick_handlers(now: datetime | None = None) -> dict[str, Any]:
-    """Each handler in its own session, so that one failure spares the rest."""
+def schedule() -> list[TickHandler]:
+    """What a tick runs, in order: every registered integration's periodic jobs, then the
+    product's own handlers."""
+    jobs_of_integrations = [job for i in registry.integrations() for job in i.periodic_jobs()]
+    return [*jobs_of_integrations, *TICK_HANDLERS]
+
+
+def run_tick_handlers(
+    now: datetime | None = None, handlers: list[TickHandler] | None = None
+) -> dict[str, Any]:
+    """Each handler (by default `schedule()`) in its own session, so one failure spares the
+    rest."""
     now = now or utcnow()
+    handlers = schedule() if handlers is None else handlers
     failed = []
-    for handler in TICK_HANDLERS:
+    for handler in handlers:
         try:
             with open_session() as session:
                 handler(session, now)
@@ -90,7 +102,7 @@ def run_tick_handlers(now: datetime | None = None) -> dict[str, Any]:
             log.exception(
                 "tick handler %s failed", handler.__name__, extra={"event": "tick_failed"}
             )
-    return {"at": now.isoformat(), "handlers": len(TICK_HANDLERS), "failed": failed}
+    return {"at": now.isoformat(), "handlers": len(handlers), "failed": failed}
 
 
 def run_tick(now: datetime | None = None) -> dict[str, Any] | None:
@@ -203,24 +215,6 @@ def refresh_google_token(credential_id: str) -> bool:
     if not refreshed:
         evaluate_alerts()
     return refreshed
-
-
-@on_tick
-def close_interrupted_google_syncs(session: Session, now: datetime) -> None:
-    """Runs whose worker is gone (no live sync lease) are closed, so their trainer syncs again."""
-    jobs.close_interrupted_runs(session, now)
-
-
-@on_tick
-def schedule_google_syncs(session: Session, now: datetime) -> None:
-    for trainer_id in jobs.due_syncs(session, now):
-        enqueue_sync(trainer_id, SyncTrigger.SCHEDULE)
-
-
-@on_tick
-def refresh_expiring_google_tokens(session: Session, now: datetime) -> None:
-    for credential_id in jobs.expiring_credentials(session, now):
-        refresh_google_token(credential_id)
 
 
 # --- Alerts ---------------------------------------------------------------------------------

@@ -487,7 +487,8 @@ def overview() -> None:
     global actor  # the fragment's own runs re-read who is looking (access turned off)
     actor = recheck(Capability.VIEW_HEALTH)
     tiles = _tiles(actor)
-    columns = st.columns([2, 1, 1, 1])
+    # A built integration's tile holds figures; one not built yet only says so.
+    columns = st.columns([2 if tile.health.configured else 1 for tile in tiles])
     for column, tile in zip(columns, tiles, strict=True):
         _tile(column, tile)
     _alerts()

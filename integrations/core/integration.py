@@ -1,4 +1,4 @@
-"""The port every integration fills in, and what it answers in.
+"""The port every integration fills in, and the few value types it answers with.
 
 An integration (Google Calendar today; email, SMS and payments next) is one package that provides
 one object of this shape and registers it (`integrations.core.registry`). Health, the trainers'
@@ -11,9 +11,74 @@ page or a tick must not wait on the network.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
+
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from integrations.core.failures import Classified
+
+#: `trainer_connections` for a trainer it holds nothing about.
+NOT_CONNECTED = "not_connected"
+
+
+class Status(StrEnum):
+    """The specification's three states of an integration."""
+
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationHealth:
+    """`checkIntegrationHealth`'s answer; `as_spec()` gives the specification's field names."""
+
+    name: str
+    status: Status
+    last_sync: datetime | None
+    error_count: int
+    configured: bool = True
+
+    def as_spec(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "lastSync": self.last_sync,
+            "errorCount": self.error_count,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IntegrationTile:
+    """One integration on the health page: its overall health and trainers counted by status."""
+
+    health: IntegrationHealth
+    #: connected / needs_reauth / error / disconnected / not_connected, each a number of trainers.
+    by_status: dict[str, int] = field(default_factory=dict)
+    #: Connected trainers whose latest finished run failed.
+    failing: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TrainerConnection:
+    """One trainer's connection to one integration, as the trainers' overview shows it."""
+
+    #: A `ConnectionStatus` value, or `NOT_CONNECTED`.
+    status: str = NOT_CONNECTED
+    #: The account at the provider (an email address, a merchant id), when there is one.
+    account: str | None = None
+    last_sync_at: datetime | None = None
+    #: A `RunOutcome` value.
+    last_sync_outcome: str | None = None
+
+
+#: Run once a minute by some worker (the holder of the tick lease), in a session of its own.
+PeriodicJob = Callable[[Session, datetime], None]
 
 
 @runtime_checkable
@@ -25,4 +90,20 @@ class IntegrationPort(Protocol):
 
     def classify_error(self, error: BaseException) -> Classified | None:
         """Name one of its provider's errors; None for an error that is not its provider's."""
+        ...
+
+    def health_tile(self, session: Session, now: datetime) -> IntegrationTile:
+        """Its tile on the health page, which is also `checkIntegrationHealth`'s answer."""
+        ...
+
+    def trainer_connections(
+        self, session: Session, trainer_ids: sa.Select[Any]
+    ) -> Mapping[str, TrainerConnection]:
+        """The connection of each trainer whose id `trainer_ids` selects, by trainer id; a
+        trainer left out is not connected. One statement, whatever the number of trainers."""
+        ...
+
+    def periodic_jobs(self) -> Sequence[PeriodicJob]:
+        """What the worker runs for it every minute (schedules, refreshes, clean-ups); each is
+        idempotent, since two workers may run the same minute's jobs."""
         ...

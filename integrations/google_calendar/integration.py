@@ -7,10 +7,21 @@ load this adapter (to classify an error, say) without importing the sync engine 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from db.models import Integration
 from integrations.core.failures import Classified
+from integrations.core.integration import (
+    IntegrationTile,
+    PeriodicJob,
+    TrainerConnection,
+)
 from integrations.google_calendar.errors import classify_google_error
 
 
@@ -20,6 +31,23 @@ class GoogleCalendarIntegration:
 
     def classify_error(self, error: BaseException) -> Classified | None:
         return classify_google_error(error)
+
+    def health_tile(self, session: Session, now: datetime) -> IntegrationTile:
+        from integrations.google_calendar import monitoring
+
+        return monitoring.health_tile(session, now)
+
+    def trainer_connections(
+        self, session: Session, trainer_ids: sa.Select[Any]
+    ) -> Mapping[str, TrainerConnection]:
+        from integrations.google_calendar import monitoring
+
+        return monitoring.trainer_connections(session, trainer_ids)
+
+    def periodic_jobs(self) -> Sequence[PeriodicJob]:
+        from integrations.google_calendar import periodic
+
+        return periodic.PERIODIC_JOBS
 
 
 GOOGLE_CALENDAR = GoogleCalendarIntegration()
