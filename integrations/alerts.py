@@ -1,23 +1,11 @@
-"""Alerts ("Critical errors trigger alerts"): rules checked once a minute by the worker, each
-raising ONE notification per incident to the managers and the trainer concerned, and one
-"resolved" notification when it clears.
+"""Alerts ("Critical errors trigger alerts"): each registered integration's rules, checked once
+a minute by the worker, each raising ONE notification per incident to the managers and the
+trainer concerned, and one "resolved" notification when it clears. Google Calendar's rules are
+described in `integrations.google_calendar.alert_rules`.
 
-Rules, per trainer with a Google Calendar connection:
-
-- `needs_reauth`: Google no longer accepts the connection (needs reconnecting, or in error);
-- `sync_failing`: the last `FAILURES_IN_A_ROW` finished syncs failed;
-- `sync_stale`: auto sync is on but no sync succeeded within `STALE_FACTOR` times the chosen
-  frequency (the realtime backstop's hour for realtime calendars);
-- `channel_down`: a realtime calendar whose push channel expired without renewal, or is silent:
-  it sent no notification, yet `SILENT_AFTER_MISSED_CHANGES` successful scheduled syncs since
-  its last message pulled changes from Google that a working channel would have announced.
-  (Silence alone proves nothing: Google pushes only on change, and a trainer's calendar may be
-  quiet for a weekend. Silence with no successful sync at all is the `sync_stale` incident.)
-
-One cause, one notification: a re-auth incident holds back the others of that trainer (nothing
-can sync until they reconnect), and a failing streak holds back "stale" and "channel" (both
-follow from it), as does "stale" for "channel" (channels are renewed by successful syncs). An
-incident that is held back stays as it is: it is neither raised nor resolved meanwhile.
+An integration evaluates its own rules (`IntegrationPort.alert_findings`), including which of a
+trainer's incidents a more basic one holds back: an incident held back stays as it is, neither
+raised nor resolved meanwhile. This module alone decides raising and resolving.
 
 Each incident is a row of `alert_incidents`, keyed by the `Notification.incident_key` of every
 notification about it. Opening and resolving are compare-and-set statements on that row (an
@@ -29,7 +17,7 @@ The sync engine already notifies at the `NOTIFY_AFTER_FAILURES`th failure in a r
 engine uses the same keys, and when such a notice exists for the current incident it adopts it
 (opens the incident without notifying again; the "resolved" notice is still sent when it clears).
 The sync engine writes its notice just after the run's commit, so a failing streak younger than
-`SYNC_NOTICE_GRACE` is left to it.
+`SYNC_NOTICE_GRACE` is left to it (`AlertFinding.ready`).
 """
 
 from __future__ import annotations
@@ -37,114 +25,47 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from db.models import (
-    AlertIncident,
-    ConnectionStatus,
-    GoogleCalendarSyncSettings,
-    Integration,
-    IntegrationCredential,
-    LogLevel,
-    Notification,
-    Role,
-    RunOutcome,
-    SyncFrequency,
-    SyncRun,
-    SyncTrigger,
-    Trainer,
-    WebhookChannel,
-    utcnow,
-)
-from integrations.core import audit
+from db.models import AlertIncident, LogLevel, Notification, Role, Trainer, utcnow
+from integrations.core import audit, registry
+from integrations.core.integration import AlertFinding, incident_key
 from integrations.core.notifications import managers_and_trainer
-from integrations.google_calendar.status import FREQUENCY_INTERVAL, REALTIME_BACKSTOP
-from integrations.google_calendar.sync import NOTIFY_AFTER_FAILURES
-from integrations.health import as_utc, trainer_streaks, with_google_connection
+from integrations.health import as_utc
 from integrations.notices import for_reader, notify_in_their_language, text
 
+# Defined here before issue 9; the rules' own names are in google_calendar.alert_rules.
+Finding = AlertFinding
+__all__ = ["Finding", "incident_key"]
+
 log = logging.getLogger(__name__)
-
-FAILURES_IN_A_ROW = NOTIFY_AFTER_FAILURES
-"""Failed syncs in a row that make an incident: the sync engine's own threshold, so that its
-notice and this rule speak of one and the same incident."""
-
-STALE_FACTOR = 2
-"""No good sync within this many times the trainer's sync interval (hourly: 1 h, daily: 24 h,
-realtime: the 1 h polling backstop) is an incident."""
-
-CHANNEL_EXPIRED_GRACE = timedelta(hours=2)
-"""A realtime calendar may be without a live push channel this long (the next sync renews it)
-before it is an incident."""
-
-SILENT_AFTER_MISSED_CHANGES = 2
-"""A live push channel is silent when this many successful scheduled syncs since its last message
-pulled changes from Google (one lost push can happen: Google says delivery is not guaranteed)."""
 
 RESOLVE_AFTER = timedelta(minutes=10)
 """An incident is resolved only once its condition has stayed clear this long, so that a rule
 that flaps (fail, succeed, fail) does not send a raise and a resolve each time."""
 
-SYNC_NOTICE_GRACE = timedelta(minutes=2)
-"""A failing streak younger than this is left to the sync engine's own notice."""
+
+def _owner(rule: str) -> tuple[str | None, timedelta]:
+    """The integration that raises `rule`, and how long its condition must stay clear; a rule no
+    registered integration claims (any more) resolves after `RESOLVE_AFTER`."""
+    for integration in registry.integrations():
+        rules = integration.alert_rules()
+        if rule in rules:
+            return integration.name, rules[rule]
+    return None, RESOLVE_AFTER
+
+
+def resolve_after(rule: str) -> timedelta:
+    return _owner(rule)[1]
+
 
 #: Notification kinds the sync engine uses for the incidents it announces itself.
 SYNC_ENGINE_KINDS = {"sync_failing": "sync_failing", "needs_reauth": "google_needs_reauth"}
-
-
-class Rule(StrEnum):
-    NEEDS_REAUTH = "needs_reauth"
-    SYNC_FAILING = "sync_failing"
-    SYNC_STALE = "sync_stale"
-    CHANNEL_DOWN = "channel_down"
-
-
-def resolve_after(rule: Rule) -> timedelta:
-    """A reconnection is someone's deliberate fix, announced as soon as it is seen; the other
-    rules clear by themselves and may flap, so they wait RESOLVE_AFTER."""
-    return timedelta(0) if rule is Rule.NEEDS_REAUTH else RESOLVE_AFTER
-
-
-#: A firing rule holds back these rules of the same trainer.
-HOLDS_BACK = {
-    Rule.NEEDS_REAUTH: {Rule.SYNC_FAILING, Rule.SYNC_STALE, Rule.CHANNEL_DOWN},
-    Rule.SYNC_FAILING: {Rule.SYNC_STALE, Rule.CHANNEL_DOWN},
-    Rule.SYNC_STALE: {Rule.CHANNEL_DOWN},
-    Rule.CHANNEL_DOWN: set(),
-}
-
-
-def incident_key(rule: Rule, trainer_id: str) -> str:
-    return f"{rule.value}:{trainer_id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A rule whose condition holds now for one trainer."""
-
-    rule: Rule
-    trainer_id: str
-    trainer_name: str
-    #: The notification body's message key and values, rendered per recipient's language.
-    body_key: str
-    values: dict[str, Any] = field(default_factory=dict)
-    detail: str = ""
-    #: When the condition started, when known: a sync engine notice older than this is not
-    #: about this incident.
-    since: datetime | None = None
-    #: False while the sync engine still has time to announce it itself.
-    ready: bool = True
-
-    @property
-    def key(self) -> str:
-        return incident_key(self.rule, self.trainer_id)
 
 
 @dataclass
@@ -152,7 +73,7 @@ class Evaluation:
     """What holds now: findings to raise, keys held back by a more basic incident, and the
     incidents that were open when it was read (a snapshot: another worker may act meanwhile)."""
 
-    firing: list[Finding] = field(default_factory=list)
+    firing: list[AlertFinding] = field(default_factory=list)
     held_back: set[str] = field(default_factory=set)
     open: list[OpenIncident] = field(default_factory=list)
 
@@ -160,7 +81,7 @@ class Evaluation:
 @dataclass(frozen=True, slots=True)
 class OpenIncident:
     incident_key: str
-    rule: Rule
+    rule: str
     trainer_id: str | None
     opened_at: datetime
     clear_since: datetime | None
@@ -177,89 +98,15 @@ class AlertReport:
 
 
 def evaluate(session: Session, now: datetime) -> Evaluation:
-    """Every rule for every trainer with a Google connection, from one query."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Its correlated subqueries are estimated dear enough for PostgreSQL to JIT-compile the
-        # plan: 170 ms of compiling for 30 ms of work. SET LOCAL ends with this transaction.
-        session.execute(sa.text("SET LOCAL jit = off"))
-    streaks = trainer_streaks(detail=True)
-    live = aliased(WebhookChannel)
-    unexpired = sa.and_(
-        col(live.trainer_id) == col(Trainer.id),
-        col(live.stopped_at).is_(None),
-        sa.or_(col(live.expires_at).is_(None), col(live.expires_at) > now),
-    )
-    live_channels = sa.select(sa.func.count()).where(unexpired).scalar_subquery()
-    last_heard = (
-        sa.select(sa.func.max(sa.func.coalesce(col(live.last_notified_at), col(live.created_at))))
-        .where(unexpired)
-        .correlate(Trainer)  # also used two levels down, in `missed_changes`
-        .scalar_subquery()
-    )
-    polled = aliased(SyncRun)
-    missed_changes = (
-        sa.select(sa.func.count())
-        .where(
-            col(polled.trainer_id) == col(Trainer.id),
-            col(polled.trigger) == SyncTrigger.SCHEDULE,
-            col(polled.outcome) == RunOutcome.SUCCESS,
-            col(polled.created) + col(polled.updated) + col(polled.deleted) > 0,
-            col(polled.started_at) > last_heard,
-        )
-        .scalar_subquery()
-    )
-    any_channel = aliased(WebhookChannel)
-    last_expiry = (
-        sa.select(sa.func.max(col(any_channel.expires_at)))
-        .where(col(any_channel.trainer_id) == col(Trainer.id))
-        .scalar_subquery()
-    )
-    failed = aliased(SyncRun)
-    last_error = (
-        sa.select(col(failed.error))
-        .where(col(failed.trainer_id) == col(Trainer.id), col(failed.outcome) == RunOutcome.FAILED)
-        .order_by(col(failed.started_at).desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        with_google_connection(
-            sa.select(
-                col(Trainer.id),
-                col(Trainer.name),
-                col(IntegrationCredential.status),
-                col(IntegrationCredential.created_at),
-                col(GoogleCalendarSyncSettings.auto_sync_enabled),
-                col(GoogleCalendarSyncSettings.sync_frequency),
-                col(GoogleCalendarSyncSettings.updated_at),
-                streaks.c.failures_in_a_row,
-                streaks.c.last_good_at,
-                streaks.c.streak_started_at,
-                streaks.c.last_failed_at,
-                live_channels.label("live_channels"),
-                missed_changes.label("missed_changes"),
-                last_expiry.label("last_expiry"),
-                last_error.label("last_error"),
-            ),
-            streaks,
-        )
-    ).all()
+    """Every registered integration's rules for every trainer, and the incidents open now."""
     evaluation = Evaluation()
-    for row in rows:
-        found = _findings(row, now)
-        rules = {finding.rule for finding in found}
-        held = set().union(*(HOLDS_BACK[rule] for rule in rules)) if rules else set()
-        for finding in found:
-            if finding.rule in held:
-                evaluation.held_back.add(finding.key)
-            else:
-                evaluation.firing.append(finding)
-        # An open incident of a held-back rule keeps its state even if its own condition
-        # cleared: the more basic incident speaks for the trainer now.
-        evaluation.held_back |= {incident_key(rule, row[0]) for rule in held}
+    for integration in registry.integrations():
+        found = integration.alert_findings(session, now)
+        evaluation.firing += found.firing
+        evaluation.held_back |= found.held_back
     table = _table()
     evaluation.open = [
-        OpenIncident(r[0], Rule(r[1]), r[2], as_utc(r[3]) or now, as_utc(r[4]))
+        OpenIncident(r[0], r[1], r[2], as_utc(r[3]) or now, as_utc(r[4]))
         for r in session.execute(
             sa.select(
                 table.c.incident_key,
@@ -271,125 +118,6 @@ def evaluate(session: Session, now: datetime) -> Evaluation:
         ).all()
     ]
     return evaluation
-
-
-def _findings(row: Any, now: datetime) -> list[Finding]:
-    (
-        trainer_id,
-        name,
-        status,
-        connected_at,
-        auto_sync,
-        frequency,
-        settings_changed_at,
-        failures,
-        last_good_at,
-        streak_started_at,
-        last_failed_at,
-        live_channels,
-        missed_changes,
-        last_expiry,
-        last_error,
-    ) = row
-    connected_at = as_utc(connected_at)
-    last_good_at = as_utc(last_good_at)
-    status = ConnectionStatus(status)
-    found: list[Finding] = []
-    if status in (ConnectionStatus.NEEDS_REAUTH, ConnectionStatus.ERROR):
-        found.append(
-            Finding(
-                Rule.NEEDS_REAUTH,
-                trainer_id,
-                name,
-                "alert.needs_reauth.body",
-                detail=f"connection is {status.value}",
-            )
-        )
-        return found
-    if status is not ConnectionStatus.CONNECTED:
-        return found
-    failures = int(failures or 0)
-    if failures >= FAILURES_IN_A_ROW:
-        last_failed = as_utc(last_failed_at) or now
-        found.append(
-            Finding(
-                Rule.SYNC_FAILING,
-                trainer_id,
-                name,
-                "alert.sync_failing.body",
-                {"count": failures, "error": last_error or "—"},
-                detail=f"{failures} failed syncs in a row: {last_error or ''}".strip(),
-                since=as_utc(streak_started_at),
-                ready=now - last_failed >= SYNC_NOTICE_GRACE,
-            )
-        )
-    auto_sync = True if auto_sync is None else bool(auto_sync)
-    frequency = SyncFrequency(frequency) if frequency else SyncFrequency.REALTIME
-    if not auto_sync:
-        return found
-    interval = FREQUENCY_INTERVAL.get(frequency, REALTIME_BACKSTOP)
-    reference = last_good_at or connected_at
-    if reference is not None and now - reference > STALE_FACTOR * interval:
-        hours = int((now - reference) / timedelta(hours=1))
-        expected = int(interval / timedelta(hours=1))
-        found.append(
-            Finding(
-                Rule.SYNC_STALE,
-                trainer_id,
-                name,
-                "alert.sync_stale.body",
-                {"hours": hours, "expected": expected},
-                detail=f"no good sync for {hours} h (expected every {expected} h)",
-                since=reference,
-            )
-        )
-    if frequency is SyncFrequency.REALTIME:
-        channel = _channel_finding(
-            trainer_id,
-            name,
-            now,
-            live_channels=int(live_channels or 0),
-            missed_changes=int(missed_changes or 0),
-            last_expiry=as_utc(last_expiry),
-            realtime_since=max(filter(None, [as_utc(settings_changed_at), connected_at])),
-        )
-        if channel is not None:
-            found.append(channel)
-    return found
-
-
-def _channel_finding(
-    trainer_id: str,
-    name: str,
-    now: datetime,
-    *,
-    live_channels: int,
-    missed_changes: int,
-    last_expiry: datetime | None,
-    realtime_since: datetime,
-) -> Finding | None:
-    if live_channels == 0:
-        down_since = max(filter(None, [last_expiry, realtime_since]))
-        if now - down_since <= CHANNEL_EXPIRED_GRACE:
-            return None
-        return Finding(
-            Rule.CHANNEL_DOWN,
-            trainer_id,
-            name,
-            "alert.channel_down.expired",
-            detail="no live push channel",
-            since=down_since,
-        )
-    if missed_changes >= SILENT_AFTER_MISSED_CHANGES:
-        return Finding(
-            Rule.CHANNEL_DOWN,
-            trainer_id,
-            name,
-            "alert.channel_down.silent",
-            {"count": missed_changes},
-            detail=f"push channel silent; polling found Google changes {missed_changes} times",
-        )
-    return None
 
 
 # --- Applying: open, hold, resolve -------------------------------------------------------------
@@ -444,7 +172,7 @@ def _table() -> Any:
     return AlertIncident.__table__  # type: ignore[attr-defined]
 
 
-def _open(session: Session, finding: Finding, now: datetime) -> str | None:
+def _open(session: Session, finding: AlertFinding, now: datetime) -> str | None:
     """Open the finding's incident unless it is open; "raised", "adopted" or None (already open,
     by this worker earlier or by another one just now). Claims use RETURNING: with psycopg,
     SQLAlchemy reports -1 as the row count of an INSERT ... ON CONFLICT DO NOTHING."""
@@ -463,7 +191,7 @@ def _open(session: Session, finding: Finding, now: datetime) -> str | None:
             insert(table)
             .values(
                 incident_key=finding.key,
-                rule=finding.rule.value,
+                rule=finding.rule,
                 trainer_id=finding.trainer_id,
                 is_open=True,
                 opened_at=now,
@@ -497,10 +225,10 @@ def _open(session: Session, finding: Finding, now: datetime) -> str | None:
         audit.record(
             session,
             "alert_raised",
-            f"{finding.rule.value}: {finding.detail}",
+            f"{finding.rule}: {finding.detail}",
             level=LogLevel.WARNING,
             trainer_id=finding.trainer_id,
-            integration=Integration.GOOGLE_CALENDAR,
+            integration=_owner(finding.rule)[0],
             details={"incident_key": finding.key, "raised_by": raised_by},
         )
         session.commit()
@@ -510,8 +238,8 @@ def _open(session: Session, finding: Finding, now: datetime) -> str | None:
     return "adopted" if adopted else "raised"
 
 
-def _sync_engine_told(session: Session, finding: Finding, since: datetime | None) -> bool:
-    kind = SYNC_ENGINE_KINDS.get(finding.rule.value)
+def _sync_engine_told(session: Session, finding: AlertFinding, since: datetime | None) -> bool:
+    kind = SYNC_ENGINE_KINDS.get(finding.rule)
     if kind is None:
         return False
     query = select(Notification.id).where(
@@ -550,7 +278,7 @@ def _resolve(session: Session, row: OpenIncident, now: datetime) -> bool:
             session.rollback()
             return False
         trainer = session.get(Trainer, row.trainer_id) if row.trainer_id else None
-        finding = Finding(
+        finding = AlertFinding(
             row.rule,
             row.trainer_id or "",
             trainer.name if trainer else "",
@@ -561,9 +289,9 @@ def _resolve(session: Session, row: OpenIncident, now: datetime) -> bool:
         audit.record(
             session,
             "alert_resolved",
-            f"{row.rule.value}: resolved after {_duration(now - (finding.since or now), 'en')}",
+            f"{row.rule}: resolved after {_duration(now - (finding.since or now), 'en')}",
             trainer_id=row.trainer_id,
-            integration=Integration.GOOGLE_CALENDAR,
+            integration=_owner(row.rule)[0],
             details={"incident_key": row.incident_key},
         )
         session.commit()
@@ -586,10 +314,15 @@ def _duration(value: timedelta, locale: str) -> str:
 
 
 def _notify_all(
-    session: Session, trainer_id: str | None, finding: Finding, *, resolved: bool, now: datetime
+    session: Session,
+    trainer_id: str | None,
+    finding: AlertFinding,
+    *,
+    resolved: bool,
+    now: datetime,
 ) -> None:
     def compose(locale: str, role: Role) -> tuple[str, str]:
-        rule = text(f"alert.rule.{finding.rule.value}", locale)
+        rule = text(f"alert.rule.{finding.rule}", locale)
         if resolved:
             lasted = now - (finding.since or now)
             return (
@@ -608,7 +341,7 @@ def _notify_all(
 
     notify_in_their_language(
         managers_and_trainer(trainer_id, session=session),
-        f"alert:{finding.rule.value}" + (":resolved" if resolved else ""),
+        f"alert:{finding.rule}" + (":resolved" if resolved else ""),
         compose,
         session=session,
         trainer_id=trainer_id,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
@@ -77,6 +77,44 @@ class TrainerConnection:
     last_sync_outcome: str | None = None
 
 
+def incident_key(rule: str, trainer_id: str) -> str:
+    """The key of an alert incident: the `Notification.incident_key` of every notice about it.
+    Rule names are unique across integrations."""
+    return f"{rule}:{trainer_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertFinding:
+    """An alert rule whose condition holds now for one trainer."""
+
+    rule: str
+    trainer_id: str
+    trainer_name: str
+    #: The notification body's message key and values, rendered per recipient's language.
+    body_key: str
+    values: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+    #: When the condition started, when known: a sync engine notice older than this is not
+    #: about this incident.
+    since: datetime | None = None
+    #: False while the sync engine still has time to announce it itself (until issue 9's
+    #: point 2 leaves every notice to the alert engine).
+    ready: bool = True
+
+    @property
+    def key(self) -> str:
+        return incident_key(self.rule, self.trainer_id)
+
+
+@dataclass
+class AlertFindings:
+    """One integration's rules evaluated: what fires, and the incident keys held back by a more
+    basic incident of the same trainer (neither raised nor resolved meanwhile)."""
+
+    firing: list[AlertFinding] = field(default_factory=list)
+    held_back: set[str] = field(default_factory=set)
+
+
 #: Run once a minute by some worker (the holder of the tick lease), in a session of its own.
 PeriodicJob = Callable[[Session, datetime], None]
 
@@ -101,6 +139,15 @@ class IntegrationPort(Protocol):
     ) -> Mapping[str, TrainerConnection]:
         """The connection of each trainer whose id `trainer_ids` selects, by trainer id; a
         trainer left out is not connected. One statement, whatever the number of trainers."""
+        ...
+
+    def alert_rules(self) -> Mapping[str, timedelta]:
+        """Each alert rule it raises, with how long its condition must stay clear before the
+        incident is resolved (zero: at once)."""
+        ...
+
+    def alert_findings(self, session: Session, now: datetime) -> AlertFindings:
+        """Its alert rules evaluated for every trainer, from the store."""
         ...
 
     def periodic_jobs(self) -> Sequence[PeriodicJob]:

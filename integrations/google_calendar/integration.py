@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from sqlmodel import Session
 from db.models import Integration
 from integrations.core.failures import Classified
 from integrations.core.integration import (
+    AlertFindings,
     IntegrationTile,
     PeriodicJob,
     TrainerConnection,
@@ -43,6 +44,16 @@ class GoogleCalendarIntegration:
         from integrations.google_calendar import monitoring
 
         return monitoring.trainer_connections(session, trainer_ids)
+
+    def alert_rules(self) -> Mapping[str, timedelta]:
+        from integrations.google_calendar import alert_rules
+
+        return alert_rules.RESOLVE_AFTER_BY_RULE
+
+    def alert_findings(self, session: Session, now: datetime) -> AlertFindings:
+        from integrations.google_calendar import alert_rules
+
+        return alert_rules.findings(session, now)
 
     def periodic_jobs(self) -> Sequence[PeriodicJob]:
         from integrations.google_calendar import periodic

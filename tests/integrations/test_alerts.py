@@ -25,7 +25,7 @@ from db.models import (
 from integrations import alerts, worker
 from integrations.core.access import Actor
 from integrations.core.notifications import managers_and_trainer, notify
-from integrations.google_calendar import sync
+from integrations.google_calendar import alert_rules, sync
 from tests.conftest import at
 from tests.integrations.health_rows import channel, connect, sync_run
 
@@ -266,7 +266,7 @@ def test_a_streak_the_sync_engine_may_still_announce_is_left_to_it_for_a_moment(
 ) -> None:
     _failing(session, dana, last_at=NOW - timedelta(seconds=30))
     assert alerts.check_alerts(session, NOW).raised == []
-    assert alerts.check_alerts(session, NOW + alerts.SYNC_NOTICE_GRACE).raised == [
+    assert alerts.check_alerts(session, NOW + alert_rules.SYNC_NOTICE_GRACE).raised == [
         f"sync_failing:{dana}"
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,6 +14,8 @@ from sqlmodel import Session
 
 from integrations.core.failures import Classified, ErrorKind
 from integrations.core.integration import (
+    AlertFinding,
+    AlertFindings,
     IntegrationHealth,
     IntegrationTile,
     PeriodicJob,
@@ -22,6 +24,8 @@ from integrations.core.integration import (
 )
 
 NAME = "noop"
+#: Its one alert rule: the trainer's noop connection is down (resolved as soon as it is up).
+DOWN = "noop_down"
 
 
 class NoopGatewayDown(Exception):
@@ -35,6 +39,8 @@ class NoopIntegration:
     name: str = NAME
     #: The `now` of each time the worker ran its periodic job.
     ticks: list[datetime] = field(default_factory=list)
+    #: Trainers whose connection is down now: `noop_down` fires for each.
+    down: dict[str, str] = field(default_factory=dict)
 
     def classify_error(self, error: BaseException) -> Classified | None:
         if isinstance(error, NoopGatewayDown):
@@ -54,6 +60,17 @@ class NoopIntegration:
             trainer_id: TrainerConnection("connected", f"noop:{trainer_id}")
             for trainer_id in session.execute(trainer_ids).scalars()
         }
+
+    def alert_rules(self) -> Mapping[str, timedelta]:
+        return {DOWN: timedelta(0)}
+
+    def alert_findings(self, session: Session, now: datetime) -> AlertFindings:
+        return AlertFindings(
+            [
+                AlertFinding(DOWN, trainer_id, name, "alert.needs_reauth.body", detail="down")
+                for trainer_id, name in self.down.items()
+            ]
+        )
 
     def periodic_jobs(self) -> Sequence[PeriodicJob]:
         def noop_heartbeat(session: Session, now: datetime) -> None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from db.models import Integration
-from integrations import health, trainers, worker
+from db.models import AlertIncident, Integration, IntegrationLog, Notification
+from integrations import alerts, health, notices, trainers, worker
 from integrations.core import registry
 from integrations.core.access import Actor
 from integrations.core.failures import ErrorKind
@@ -18,7 +18,7 @@ from integrations.core.integration import IntegrationPort, Status
 from integrations.core.retry import RetryPolicy
 from integrations.google_calendar.integration import GOOGLE_CALENDAR
 from tests.conftest import at
-from tests.support.noop_integration import NAME, NoopGatewayDown, NoopIntegration
+from tests.support.noop_integration import DOWN, NAME, NoopGatewayDown, NoopIntegration
 
 NOW = at(2026, 12, 8, 9)
 
@@ -100,6 +100,38 @@ def test_the_worker_runs_its_periodic_jobs_on_each_tick(
     result = worker.run_tick(now=NOW)
     assert result is not None and result["failed"] == [] and result["handlers"] == 5
     assert noop.ticks == [NOW]
+
+
+def test_its_alert_rules_raise_and_resolve_incidents_as_googles_do(
+    session: Session,
+    people: dict[str, Actor],
+    noop: NoopIntegration,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The alert engine raises its finding once (a notice to the managers and the trainer, an
+    audit line under its name) and resolves it after the rule's own delay (none here)."""
+    # An integration brings its rule's name in the notices' catalogue (issue 9, point 4, will
+    # give each integration its own); the test's lives as long as the test.
+    monkeypatch.setitem(notices.TEXTS, f"alert.rule.{DOWN}", {"en": "Noop down", "he": "נופ"})
+    dana = people["trainer"].trainer_id
+    assert dana is not None
+    noop.down[dana] = "Dana"
+    assert alerts.check_alerts(session, NOW).raised == [f"{DOWN}:{dana}"]
+    assert alerts.check_alerts(session, NOW).raised == []
+    incident = session.get(AlertIncident, f"{DOWN}:{dana}")
+    assert incident is not None and incident.is_open and incident.rule == DOWN
+    kinds = session.exec(
+        select(Notification.kind).where(Notification.incident_key == f"{DOWN}:{dana}")
+    ).all()
+    assert kinds and set(kinds) == {f"alert:{DOWN}"}
+    noop.down.clear()
+    assert alerts.check_alerts(session, NOW).resolved == [f"{DOWN}:{dana}"]
+    logged = session.exec(
+        select(IntegrationLog.event, IntegrationLog.integration)
+        .where(col(IntegrationLog.event).startswith("alert_"))
+        .order_by(col(IntegrationLog.id))
+    ).all()
+    assert logged == [("alert_raised", NAME), ("alert_resolved", NAME)]
 
 
 def test_its_errors_are_named_by_it_and_retried_as_it_says(noop: NoopIntegration) -> None:
