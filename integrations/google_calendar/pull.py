@@ -118,20 +118,28 @@ def apply_page(
     *,
     skip: Skip,
     listing: str | None = None,
+    held_none: bool = False,
 ) -> None:
     """Apply one page of Google events; the caller commits (and retries one by one on refusal).
 
     `listing` is the mark of the full listing this page belongs to (None when incremental).
+    `held_none`: the caller knows the store holds none of these events by Google id (see
+    holds_linked_events), so they are not looked up; a wrong guess is refused by the unique
+    constraint as a duplicate.
     """
     if not items:
         return
     session = context.session
     session.flush()
     trainer_id = context.trainer.id
-    linked = {
-        row["google_event_id"]: row
-        for row in _linked_rows(session, trainer_id, calendar_id, [item.id for item in items])
-    }
+    linked = (
+        {}
+        if held_none
+        else {
+            row["google_event_id"]: row
+            for row in _linked_rows(session, trainer_id, calendar_id, [item.id for item in items])
+        }
+    )
     crm_ids = [item.crm_event_id for item in items if item.crm_event_id and item.id not in linked]
     by_crm_id = (
         {
@@ -155,6 +163,21 @@ def apply_page(
     run.created += changes.created_count
     run.updated += changes.updated_count
     run.deleted += changes.deleted_count
+
+
+def holds_linked_events(session: Session, trainer_id: str, calendar_id: str) -> bool:
+    """Whether the store holds any event of this calendar by Google id, deleted ones too (what
+    _linked_rows could find); one probe of the unique constraint's index."""
+    held = session.execute(
+        sa.select(EVENTS.c.id)
+        .where(
+            EVENTS.c.trainer_id == trainer_id,
+            EVENTS.c.google_calendar_id == calendar_id,
+            EVENTS.c.google_event_id.is_not(None),
+        )
+        .limit(1)
+    ).first()
+    return held is not None
 
 
 def _rows(session: Session, *where: Any) -> list[dict[str, Any]]:

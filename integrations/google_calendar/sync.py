@@ -97,6 +97,9 @@ class SyncContext:
     rate_limited: int = 0
     #: The mark of the full listing in progress (pull.new_listing), None when incremental.
     listing: str | None = None
+    #: The store held no event of the calendar by Google id when this full listing began (the
+    #: first sync after connecting): its pages look up no held events, see _store_page.
+    held_none: bool = False
 
     def execute(self, request: HttpRequest, calls: int = 1) -> Any:
         """One HTTP round trip to Google: rate-limited, retried when transient, counted."""
@@ -541,7 +544,7 @@ def _pull_calendar(context: SyncContext, calendar_id: str) -> None:
         trainer_id=context.trainer.id, calendar_id=calendar_id
     )
     full = state.sync_token is None
-    context.listing = pull.new_listing() if full else None
+    _begin_listing(context, calendar_id, full)
     try:
         next_token = _pull_pages(context, calendar_id, state.sync_token, full)
     except HttpError as failure:
@@ -558,7 +561,7 @@ def _pull_calendar(context: SyncContext, calendar_id: str) -> None:
             },
         )
         full = True
-        context.listing = pull.new_listing()
+        _begin_listing(context, calendar_id, full)
         next_token = _pull_pages(context, calendar_id, None, full)
     if context.listing is not None:
         pull.reconcile_full_list(context, calendar_id, context.listing)
@@ -569,6 +572,13 @@ def _pull_calendar(context: SyncContext, calendar_id: str) -> None:
         state.last_full_sync_at = state.last_sync_at
     session.add(state)
     session.commit()
+
+
+def _begin_listing(context: SyncContext, calendar_id: str, full: bool) -> None:
+    context.listing = pull.new_listing() if full else None
+    context.held_none = full and not pull.holds_linked_events(
+        context.session, context.trainer.id, calendar_id
+    )
 
 
 def _pull_pages(
@@ -588,11 +598,17 @@ def _pull_pages(
 
 def _store_page(context: SyncContext, calendar_id: str, items: list[GoogleEvent]) -> None:
     """One page at a time: memory stays flat, progress is kept. When the store refuses the
-    page, it is stored again one event at a time, so one bad event is skipped, not fatal."""
+    page, it is stored again one event at a time, so one bad event is skipped, not fatal.
+
+    A full listing into a calendar the store held nothing of stores its pages without looking
+    up held events: only its own earlier pages could have written any, and Google lists an
+    event once. Were one listed again, its insert would be refused as a duplicate, and the
+    event by event pass, which looks up as always, would update the row instead.
+    """
     session = context.session
     try:
         context.run.fetched += len(items)
-        _apply_page(context, calendar_id, items)
+        _apply_page(context, calendar_id, items, held_none=context.held_none)
         session.commit()
         return
     except (SQLAlchemyError, ValueError) as failure:
@@ -655,7 +671,9 @@ def _skip_event(context: SyncContext, calendar_id: str, item: GoogleEvent, reaso
     )
 
 
-def _apply_page(context: SyncContext, calendar_id: str, items: list[GoogleEvent]) -> None:
+def _apply_page(
+    context: SyncContext, calendar_id: str, items: list[GoogleEvent], *, held_none: bool = False
+) -> None:
     """One page in bulk (pull.py): a few statements a page, not an ORM object per event."""
     pull.apply_page(
         context,
@@ -663,6 +681,7 @@ def _apply_page(context: SyncContext, calendar_id: str, items: list[GoogleEvent]
         items,
         skip=lambda item, reason: _skip_event(context, calendar_id, item, reason),
         listing=context.listing,
+        held_none=held_none,
     )
 
 
