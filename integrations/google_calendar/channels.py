@@ -325,6 +325,14 @@ _CLAIM_WHILE_WAITING = (
 _STALE_WHILE_KNOWN = sa.select(_PUSH_TABLE.c.channel_id).where(
     *_KNOWN_AND_LIVE, _PUSH_TABLE.c.last_message_number >= sa.bindparam("push_number")
 )
+#: PostgreSQL's both in one round trip: the claim's trainer (or NULL), and whether the row as
+#: the statement found it was already past this number. Every part of a statement sees the
+#: same snapshot, so a stale row there was stale before; a claim that lost to a concurrent one
+#: committed after the snapshot is neither, and takes `receive_on`'s way.
+_CLAIM_OR_STALE = sa.select(
+    sa.select(_CLAIM_WHILE_WAITING.cte("claim").c.trainer_id).scalar_subquery(),
+    _STALE_WHILE_KNOWN.exists(),
+)
 
 
 class KnownTokens:
@@ -393,6 +401,9 @@ class WaitingPushes:
         self._claim = DriverStatement(_CLAIM_WHILE_WAITING, engine.dialect)
         self._stale = DriverStatement(_STALE_WHILE_KNOWN, engine.dialect)
         self._postgresql = engine.dialect.name == "postgresql"
+        self._claim_or_stale = (
+            DriverStatement(_CLAIM_OR_STALE, engine.dialect) if self._postgresql else None
+        )
 
     def eligible(self, notification: Notification) -> bool:
         """Whether this push can be taken here at all: a change on a channel whose token this
@@ -418,10 +429,7 @@ class WaitingPushes:
         ]
         if not runs:
             return verdicts
-        claim, stale = self._claim, self._stale
-        # Prepared once per PostgreSQL connection: parsing and planning them for each push
-        # cost PostgreSQL more than running them. SQLite's module caches its statements itself.
-        prepared = {"prepare": True} if self._postgresql else {}
+        claim, stale, claim_or_stale = self._claim, self._stale, self._claim_or_stale
         raw = self._engine.raw_connection()
         in_autocommit = False
         try:
@@ -431,15 +439,25 @@ class WaitingPushes:
                 if self._postgresql:
                     driver.autocommit = in_autocommit = True
                 for index, values in runs:
-                    cursor.execute(claim.sql, claim.parameters(values), **prepared)
-                    rows = cursor.fetchall()
-                    if rows:
-                        verdicts[index] = Verdict(
-                            200, "sync_queued", trainer_id=rows[0][0], commit=True
+                    if claim_or_stale is not None:
+                        # Prepared once per connection: parsing and planning it for each push
+                        # cost PostgreSQL more than running it.
+                        cursor.execute(
+                            claim_or_stale.sql, claim_or_stale.parameters(values), prepare=True
                         )
-                        continue
-                    cursor.execute(stale.sql, stale.parameters(values), **prepared)
-                    if cursor.fetchall():
+                        trainer_id, overtaken = cursor.fetchone()
+                    else:  # SQLite: two statements cost no round trip
+                        cursor.execute(claim.sql, claim.parameters(values))
+                        rows = cursor.fetchall()
+                        trainer_id, overtaken = (rows[0][0] if rows else None), False
+                        if trainer_id is None:
+                            cursor.execute(stale.sql, stale.parameters(values))
+                            overtaken = bool(cursor.fetchall())
+                    if trainer_id is not None:
+                        verdicts[index] = Verdict(
+                            200, "sync_queued", trainer_id=trainer_id, commit=True
+                        )
+                    elif overtaken:
                         verdicts[index] = Verdict(200, "duplicate", commit=True)
                 if self._postgresql:
                     driver.autocommit = in_autocommit = False
