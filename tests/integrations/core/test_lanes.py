@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from integrations.core.lanes import Lanes
+from tests.support.aio import run_in_own_loop
 
 
 def test_items_arriving_while_a_batch_runs_go_together_in_the_next_one() -> None:
@@ -29,7 +30,7 @@ def test_items_arriving_while_a_batch_runs_go_together_in_the_next_one() -> None
         release.set()
         return await asyncio.gather(first, *rest)
 
-    assert asyncio.run(main()) == [item * 10 for item in range(10)]
+    assert run_in_own_loop(main()) == [item * 10 for item in range(10)]
     assert batches == [[0], list(range(1, 10))]
 
 
@@ -66,7 +67,7 @@ def test_no_more_batches_run_at_once_than_there_are_lanes() -> None:
         release.set()
         return await asyncio.gather(first, second, third)
 
-    assert asyncio.run(main()) == [0, 1, 2]
+    assert run_in_own_loop(main()) == [0, 1, 2]
     assert batches == [[0], [1], [2]]
 
 
@@ -78,7 +79,7 @@ def test_an_items_failure_reaches_only_its_own_request() -> None:
         lanes: Lanes[int, int] = Lanes(work, lanes=1)
         return await asyncio.gather(*(lanes.run(item) for item in range(6)), return_exceptions=True)
 
-    answers = asyncio.run(main())
+    answers = run_in_own_loop(main())
     assert [answer for index, answer in enumerate(answers) if index != 3] == [0, 1, 2, 4, 5]
     assert isinstance(answers[3], ValueError) and str(answers[3]) == "item 3"
 
@@ -98,7 +99,7 @@ def test_a_batch_whose_work_raises_fails_each_of_its_requests_and_the_next_batch
         failed = await asyncio.gather(lanes.run(1), return_exceptions=True)
         return failed[0], await lanes.run(2)
 
-    failed, later = asyncio.run(main())
+    failed, later = run_in_own_loop(main())
     assert isinstance(failed, RuntimeError)
     assert later == 2
 
@@ -109,4 +110,4 @@ def test_a_work_answering_too_few_results_fails_its_requests_rather_than_hanging
         await asyncio.wait_for(lanes.run(1), timeout=10)
 
     with pytest.raises(RuntimeError, match="0 results for 1 items"):
-        asyncio.run(main())
+        run_in_own_loop(main())
