@@ -15,8 +15,8 @@ from integrations import accounts
 from integrations.config import ConfigurationError, get_settings
 from integrations.core.logging import configure_logging
 from integrations.core.notifications import unread_count
+from integrations.messages import LANGUAGES
 from integrations.runtime import session as open_session
-from pages._messages import LANGUAGES
 from pages._plain import plain
 from pages._shell import ACTOR_KEY, LANG_KEY, LOCALE_LOADED_KEY, apply_direction, t
 

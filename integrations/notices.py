@@ -8,37 +8,29 @@ reads English and a trainer who reads Hebrew get one notification each, about on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from sqlmodel import Session, col, select
 
 from db.models import Notification, Role, User
+from integrations import links
 from integrations.core.notifications import notify
-from pages.messages.alerts import MESSAGES as TEXTS
+from integrations.messages import MESSAGES
+from integrations.messages import text as text  # the pages' own lookup (`pages._shell.t`)
 
 #: Where a notice about a trainer's connection takes each role; others go to the health page.
-LINKS = {Role.TRAINER: "pages/google_connection.py"}
-DEFAULT_LINK = "pages/health.py"
+LINKS = {Role.TRAINER: links.GOOGLE_CONNECTION}
+DEFAULT_LINK = links.HEALTH
 TITLE_LIMIT = 300
 
 #: (title, body) of a notice in the given language, for a reader of the given role.
 Compose = Callable[[str, Role], tuple[str, str]]
 
 
-def text(key: str, locale: str, **values: Any) -> str:
-    """As the pages' `t()`: with `count=1`, the singular `key.one` when there is one."""
-    if values.get("count") == 1 and f"{key}.one" in TEXTS:
-        key = f"{key}.one"
-    entry = TEXTS[key]
-    template = entry.get(locale) or entry["en"]
-    return template.format(**values) if values else template
-
-
 def for_reader(key: str, role: Role) -> str:
     """`key.others` for a reader who is not the trainer concerned, when the catalogue has one:
     "reconnect on your page" is for the trainer; a manager is told that the trainer must."""
     others = f"{key}.others"
-    return others if role is not Role.TRAINER and others in TEXTS else key
+    return others if role is not Role.TRAINER and others in MESSAGES else key
 
 
 def notify_in_their_language(

@@ -16,9 +16,9 @@ from integrations import accounts
 from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import AccessDenied, IntegrationError, InvalidInput, NotFound
+from integrations.messages import MESSAGES, RTL_LANGUAGES, text
 from integrations.runtime import session as open_session
 from integrations.sessions import in_zone
-from pages._messages import MESSAGES, RTL_LANGUAGES
 
 ACTOR_KEY = "shell_actor"
 LANG_KEY = "shell_lang"
@@ -34,18 +34,9 @@ def lang() -> str:
 
 
 def t(key: str, **values: Any) -> str:
-    """The text for `key` in the chosen language (English when a translation is missing).
-
-    With `count=1`, the singular `key.one` when the catalogue has one: "one calendar found",
-    "יומן אחד", not "1 calendars", "1 יומנים".
-    """
-    if values.get("count") == 1 and f"{key}.one" in MESSAGES:
-        key = f"{key}.one"
-    entry = MESSAGES.get(key)
-    if entry is None:
-        return key
-    text = entry.get(lang()) or entry["en"]
-    return text.format(**values) if values else text
+    """The text for `key` in the chosen language: `integrations.messages.text` (English when a
+    translation is missing, the singular `key.one` with `count=1`, the key when undefined)."""
+    return text(key, lang(), **values)
 
 
 def is_rtl() -> bool:

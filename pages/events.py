@@ -18,6 +18,7 @@ from integrations.core.access import Actor, Capability
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
 from integrations.google_calendar.conflicts import resolve_conflict
 from integrations.google_calendar.service import after_local_change
+from integrations.messages import MESSAGES
 from integrations.runtime import session as open_session
 from integrations.schedule import (
     CRM_ONLY,
@@ -50,7 +51,6 @@ from integrations.sessions import (
 )
 from integrations.trainers import ClientView, list_clients
 from pages import _calendar
-from pages._messages import MESSAGES
 from pages._plain import plain
 from pages._shell import keep_choices, local_time, require, t, table
 

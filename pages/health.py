@@ -24,8 +24,8 @@ from integrations import health
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import NotFound
 from integrations.health import ErrorLogFilter
+from integrations.messages import MESSAGES
 from integrations.runtime import session as open_session
-from pages._messages import MESSAGES
 from pages._plain import plain
 from pages._shell import (
     display_zone,

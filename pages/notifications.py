@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from integrations import links
 from integrations.core.access import Actor
 from integrations.core.errors import NotFound
 from integrations.core.notifications import list_notifications, mark_all_read, mark_read
@@ -19,8 +20,8 @@ def link_for(link: str | None, viewer: Actor) -> str | None:
     trainer's Google connection opens the trainers' overview, not the trainer's own page."""
     if not link:
         return None
-    if link == "pages/google_connection.py" and viewer.role != "trainer":
-        return "pages/trainers.py"
+    if link == links.GOOGLE_CONNECTION and viewer.role != "trainer":
+        return links.TRAINERS
     return link
 
 

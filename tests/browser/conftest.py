@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sy
 
 from db.models import Role
 from integrations.demo import DEMO_PEOPLE
-from pages._messages import MESSAGES
+from integrations.messages import MESSAGES
 from tests.conftest import need
 from tests.stack import ROOT, Stack, running_stack
 

@@ -9,7 +9,7 @@ from db.models import IntegrationLog, Role, Trainer
 from integrations import accounts
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput
-from pages._messages import MESSAGES
+from integrations.messages import MESSAGES
 
 
 def test_an_invited_email_logs_in_whatever_its_case(

@@ -34,7 +34,7 @@ from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import connection
 from integrations.google_calendar.sync import sync_google_calendar
-from pages._messages import MESSAGES
+from integrations.messages import MESSAGES
 from tests.emulators.conftest import GoogleEmulator, callback_params, google  # noqa: F401
 from tests.ui.conftest import EMAILS
 

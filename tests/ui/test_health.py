@@ -18,7 +18,7 @@ from db.engine import get_engine
 from db.models import ConnectionStatus, LogLevel, RunOutcome, SyncTrigger, Trainer, utcnow
 from integrations import accounts, alerts
 from integrations.core.retry import ErrorKind
-from pages._messages import MESSAGES
+from integrations.messages import MESSAGES
 from tests.integrations.health_rows import channel, connect, log_line, sync_run
 from tests.ui.conftest import EMAILS, ROOT, run_fragments
 

@@ -16,7 +16,7 @@ from db.engine import get_engine
 from db.models import Integration, LogLevel, RunOutcome, Trainer, utcnow
 from integrations.core import audit
 from integrations.core.retry import ErrorKind
-from pages._messages import MESSAGES
+from integrations.messages import MESSAGES
 from tests.integrations.health_rows import connect, sync_run
 from tests.ui.conftest import EMAILS
 from tests.ui.test_health import _recorded_events

@@ -26,7 +26,7 @@ from db.models import (
     utcnow,
 )
 from integrations import accounts, worker
-from pages._messages import MESSAGES
+from integrations.messages import MESSAGES
 from tests.ui.conftest import EMAILS, run_fragments
 
 CALENDARS = [

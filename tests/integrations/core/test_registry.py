@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from db.models import AlertIncident, Integration, IntegrationLog, Notification
-from integrations import alerts, health, notices, trainers, worker
+from integrations import alerts, health, messages, trainers, worker
 from integrations.core import registry
 from integrations.core.access import Actor
 from integrations.core.failures import ErrorKind
@@ -110,9 +110,9 @@ def test_its_alert_rules_raise_and_resolve_incidents_as_googles_do(
 ) -> None:
     """The alert engine raises its finding once (a notice to the managers and the trainer, an
     audit line under its name) and resolves it after the rule's own delay (none here)."""
-    # An integration brings its rule's name in the notices' catalogue (issue 9, point 4, will
-    # give each integration its own); the test's lives as long as the test.
-    monkeypatch.setitem(notices.TEXTS, f"alert.rule.{DOWN}", {"en": "Noop down", "he": "נופ"})
+    # An integration brings its rule's name in the catalogue; the test's lives as long as the
+    # test.
+    monkeypatch.setitem(messages.MESSAGES, f"alert.rule.{DOWN}", {"en": "Noop down", "he": "נופ"})
     dana = people["trainer"].trainer_id
     assert dana is not None
     noop.down[dana] = "Dana"

@@ -1,13 +1,10 @@
-"""Every string a person reads, in English and Hebrew. Pages look strings up with `t(key)`.
+"""Strings of the shell (login, navigation, the small pages), in English and Hebrew.
 
-The shell's strings are here; each larger page keeps its own in `pages/messages/<page>.py`, and
-all are merged into one catalogue (a key may be defined once only).
+The larger pages' strings are in the modules beside this one; `integrations.messages` merges
+them all into one catalogue (a key may be defined once only).
 """
 
 from __future__ import annotations
-
-LANGUAGES = {"he": "עברית", "en": "English"}
-RTL_LANGUAGES = frozenset({"he"})
 
 MESSAGES: dict[str, dict[str, str]] = {
     # Shell
@@ -362,16 +359,3 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "הפעולה לא הצליחה. נסו שוב, ואם זה חוזר על עצמו, פנו למנהל/ת.",
     },
 }
-
-
-def _merge() -> None:
-    from pages.messages import alerts, events, health, manual_sync, sync_settings
-
-    for module in (alerts, events, health, manual_sync, sync_settings):
-        duplicated = set(MESSAGES) & set(module.MESSAGES)
-        if duplicated:
-            raise ValueError(f"message keys defined twice: {sorted(duplicated)}")
-        MESSAGES.update(module.MESSAGES)
-
-
-_merge()
