@@ -172,13 +172,6 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_emulator(args: argparse.Namespace, settings: Settings) -> int:
-    from emulators.google.__main__ import main as emulator_main
-
-    emulator_main(processes.emulator_args(settings))
-    return 0
-
-
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from honcho.manager import Manager
     from honcho.printer import Printer
@@ -233,7 +226,6 @@ def build_parser() -> argparse.ArgumentParser:
     api.add_argument("--host", default="127.0.0.1")
     worker = add("worker", cmd_worker, "start a queue worker")
     worker.add_argument("--workers", type=int, default=2)
-    add("emulator", cmd_emulator, "start the Google emulator (demo and tests)")
 
     users = sub.add_parser("users", help="manage who may log in").add_subparsers(
         dest="users_command", required=True

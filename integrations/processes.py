@@ -1,8 +1,9 @@
 """Starting the processes: web (Streamlit), api (uvicorn), worker (Huey), and the emulators.
 
-Each can start alone (`python -m integrations web|api|worker|emulator`, `python -m
-emulators.smtp`); `run` starts all of them under honcho from the Procfile, plus the Google and
-mail emulators while no Google client is configured.
+Each can start alone (`python -m integrations web|api|worker`; the stand-ins with `python -m
+emulators.google` and `python -m emulators.smtp`, which the product never imports); `run` starts
+all of them under honcho from the Procfile, plus the Google and mail emulators while no Google
+client is configured.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def procfile_commands(settings: Settings) -> dict[str, list[str]]:
         commands[name.strip()] = argv
     if settings.demo_mode:
         commands = {
-            "emulator": [sys.executable, "-m", "integrations", "emulator"],
+            "emulator": [sys.executable, "-m", "emulators.google", *emulator_args(settings)],
             "mail": mail_emulator_command(settings),
             **commands,
         }
