@@ -58,14 +58,17 @@ def test_a_calendar_twice_as_big_syncs_in_the_same_memory(trainer: Trainer) -> N
     id, no every linked event loaded, however many pages the calendar has."""
     _seed(trainer, 5000)
     assert trainer.sync().created == 5000
-    two_pages = _peak_of_full_sync(trainer)
+    # The peak is reached where storing a page overlaps fetching the next, and how much of the
+    # two is alive then depends on the threads' timing. Four pages overlap three times, two pages
+    # once: the smaller calendar is listed three times so both peaks are the worst of three.
+    two_pages = max(_peak_of_full_sync(trainer) for _ in range(3))
     _seed(trainer, 5000, offset_hours=5000)
     assert trainer.sync().created == 5000
     four_pages = _peak_of_full_sync(trainer)
     assert len(trainer.local()) == 10000
-    # Every linked event loaded to reconcile, or every page kept, shows here as 1.4x and more;
-    # a fixed window of pages stays within a few percent.
-    assert four_pages < two_pages * 1.2, (two_pages, four_pages)
+    # Every page kept shows here as about 2x, every linked event loaded to reconcile as more;
+    # a fixed window of pages stays within the timing's spread (up to ~1.15x seen).
+    assert four_pages < two_pages * 1.3, (two_pages, four_pages)
 
 
 def test_a_full_list_that_no_longer_mentions_an_event_removes_it_and_counts_it(
