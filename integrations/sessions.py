@@ -1,11 +1,14 @@
 """Training sessions in the CRM: create, change, delete, read, with what sync needs to know.
 
 A change marks the session `pending`; the next sync sends it to Google (after this commit, never
-before). Reads return times in the trainer's own time zone.
+before). Once committed, every registered integration is told (`after_change`), so a realtime
+trainer's change reaches Google in seconds whoever made it. Reads return times in the trainer's
+own time zone.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -30,8 +33,11 @@ from db.models import (
     utcnow,
 )
 from integrations.config import get_settings
+from integrations.core import registry
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
 
 EDITABLE = ("title", "start_at", "end_at", "client_id", "all_day", "location", "description")
 
@@ -230,7 +236,24 @@ def create_session(
     session.add(event)
     session.commit()
     session.refresh(event)
+    after_change(event.trainer_id, session=session)
     return event
+
+
+def after_change(trainer_id: str, *, session: Session) -> None:
+    """Tell every integration that a session of this trainer changed, after the commit. The
+    change is stored whatever they answer: an integration that fails here is logged, and its
+    schedule picks the change up later."""
+    for integration in registry.integrations():
+        try:
+            integration.after_local_change(session, trainer_id)
+        except Exception:
+            log.warning(
+                "%s could not act on a change to trainer %s's sessions; its schedule picks it up",
+                integration.name,
+                trainer_id,
+                exc_info=True,
+            )
 
 
 def _own_event(actor: Actor, event_id: str, session: Session) -> CalendarEvent:
@@ -273,6 +296,7 @@ def update_session(
     session.add(event)
     session.commit()
     session.refresh(event)
+    after_change(event.trainer_id, session=session)
     return event
 
 
@@ -284,6 +308,7 @@ def delete_session(actor: Actor, event_id: str, *, session: Session) -> None:
     event.sync_state = SyncState.PENDING if event.google_event_id else SyncState.LOCAL_ONLY
     session.add(event)
     session.commit()
+    after_change(event.trainer_id, session=session)
 
 
 def get_google_calendar_events(

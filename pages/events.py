@@ -17,7 +17,6 @@ from db.models import EventOrigin, SyncState, utcnow
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
 from integrations.google_calendar.conflicts import resolve_conflict
-from integrations.google_calendar.service import after_local_change
 from integrations.messages import MESSAGES
 from integrations.runtime import session as open_session
 from integrations.schedule import (
@@ -219,9 +218,8 @@ def forget_form(prefix: str) -> None:
 
 
 def finish(toast: str, overlaps: list[EventView] | None = None) -> None:
-    """After a change: realtime trainers get it in Google within seconds; the page shows the
-    outcome on its next run."""
-    after_local_change(trainer_id)
+    """After a change (the service has told Google already): the page shows the outcome on its
+    next run."""
     st.session_state["events_flash"] = {
         "toast": toast,
         "overlaps": [describe(e) for e in overlaps or []],

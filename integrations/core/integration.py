@@ -154,3 +154,9 @@ class IntegrationPort(Protocol):
         """What the worker runs for it every minute (schedules, refreshes, clean-ups); each is
         idempotent, since two workers may run the same minute's jobs."""
         ...
+
+    def after_local_change(self, session: Session, trainer_id: str) -> None:
+        """A trainer's CRM session was booked, changed or cancelled, and committed, by whoever
+        did it (a page, the command line, the API): what it does at once, such as queueing a
+        push. It queues work and never calls the provider; its schedule remains the backstop."""
+        ...

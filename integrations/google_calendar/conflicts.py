@@ -13,6 +13,7 @@ from integrations.core import audit
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
 from integrations.google_calendar.events import GoogleEvent
+from integrations.sessions import after_change
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +100,5 @@ def resolve_conflict(
     )
     session.commit()
     session.refresh(event)
+    after_change(event.trainer_id, session=session)
     return event

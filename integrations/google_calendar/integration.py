@@ -60,5 +60,10 @@ class GoogleCalendarIntegration:
 
         return periodic.PERIODIC_JOBS
 
+    def after_local_change(self, session: Session, trainer_id: str) -> None:
+        from integrations.google_calendar import service
+
+        service.after_local_change(trainer_id, session=session)
+
 
 GOOGLE_CALENDAR = GoogleCalendarIntegration()

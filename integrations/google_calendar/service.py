@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
+
 from db.models import GoogleCalendarSyncSettings, SyncTrigger
 from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
@@ -52,13 +54,11 @@ def request_sync(actor: Actor, trainer_id: str) -> bool:
     return enqueue_sync(trainer_id, SyncTrigger.MANUAL)
 
 
-def after_local_change(trainer_id: str) -> None:
-    """A CRM session changed: realtime trainers get it in Google within seconds."""
-    with open_session() as session:
-        sync_settings = session.get(GoogleCalendarSyncSettings, trainer_id)
-        connected = status.get_google_calendar_status_unchecked(
-            trainer_id, session=session
-        ).connected
+def after_local_change(trainer_id: str, *, session: Session) -> None:
+    """A CRM session changed (committed): realtime trainers get it in Google within seconds.
+    Called by the domain (`integrations.sessions`), never by a page."""
+    sync_settings = session.get(GoogleCalendarSyncSettings, trainer_id)
+    connected = status.get_google_calendar_status_unchecked(trainer_id, session=session).connected
     if connected and sync_settings is not None and channels.wants_channels(sync_settings):
         enqueue_sync(trainer_id, SyncTrigger.MANUAL, delay=1)
 

@@ -41,6 +41,8 @@ class NoopIntegration:
     ticks: list[datetime] = field(default_factory=list)
     #: Trainers whose connection is down now: `noop_down` fires for each.
     down: dict[str, str] = field(default_factory=dict)
+    #: The trainer of each committed change to a CRM session it was told of.
+    local_changes: list[str] = field(default_factory=list)
 
     def classify_error(self, error: BaseException) -> Classified | None:
         if isinstance(error, NoopGatewayDown):
@@ -77,3 +79,6 @@ class NoopIntegration:
             self.ticks.append(now)
 
         return (noop_heartbeat,)
+
+    def after_local_change(self, session: Session, trainer_id: str) -> None:
+        self.local_changes.append(trainer_id)
