@@ -61,9 +61,14 @@ def api_process(world: World, port: int, log_path: Path) -> Iterator[ApiProcess]
 
 
 @contextmanager
-def bare_process(world: World, port: int, log_path: Path) -> Iterator[ApiProcess]:
-    """The same stack answering the push path with no work (bench/bare_api.py): the floor."""
-    command = [sys.executable, "-m", "bench.bare_api", str(port)]
+def bare_process(
+    world: World, port: int, log_path: Path, *, asynchronous: bool = False
+) -> Iterator[ApiProcess]:
+    """The same stack answering the push path with no work (bench/bare_api.py): the floor, with a
+    `def` route or, `asynchronous`, an `async def` one."""
+    command = [sys.executable, "-m", "bench.bare_api", str(port)] + (
+        ["async"] if asynchronous else []
+    )
     with serving(command, world.environment(), port, log_path) as bare:
         yield bare
 
@@ -282,12 +287,18 @@ class Webhooks:
     load: LoadResult
     #: The same bursts at the bare endpoint (bench/bare_api.py), taking turns with the product.
     bare: LoadResult
+    #: And at its `async def` twin, which answers without a thread hop.
+    bare_async: LoadResult
     syncs_queued: dict[str, int]
     pending_marks: int
 
     @property
     def ratio(self) -> float:
         return self.load.per_second / self.bare.per_second
+
+    @property
+    def ratio_async(self) -> float:
+        return self.load.per_second / self.bare_async.per_second
 
 
 def measure_webhooks(
@@ -301,12 +312,15 @@ def measure_webhooks(
 ) -> Webhooks:
     """Calendars with live push channels to the api process, then bursts of notifications at it
     and, in turn, at a bare endpoint of the same stack."""
-    port, bare_port = free_loopback_port(), free_loopback_port()
+    port, bare_port, async_port = free_loopback_port(), free_loopback_port(), free_loopback_port()
     world = World.open(database_url, data_dir, api_public_url=f"http://127.0.0.1:{port}")
     try:
         with (
             api_process(world, port, data_dir / "api.log") as api,
             bare_process(world, bare_port, data_dir / "bare.log") as bare,
+            bare_process(
+                world, async_port, data_dir / "bare-async.log", asynchronous=True
+            ) as bare_async,
         ):
             trainers = [world.connect_trainer(f"hook{n}") for n in range(calendars)]
             for trainer in trainers:
@@ -325,12 +339,15 @@ def measure_webhooks(
             assert len(channels) == calendars, channels
             waiting_before, _ = queued_syncs(world, trainer_ids)
             numbering, bare_numbering = new_numbering(channels), new_numbering(channels)
+            async_numbering = new_numbering(channels)
             bursts: list[LoadResult] = []
             bare_bursts: list[LoadResult] = []
+            async_bursts: list[LoadResult] = []
             each = deliveries // BURSTS
             for _ in range(BURSTS):
                 for server, numbers, into in (
                     (bare, bare_numbering, bare_bursts),
+                    (bare_async, async_numbering, async_bursts),
                     (api, numbering, bursts),
                 ):
                     into.append(
@@ -350,6 +367,7 @@ def measure_webhooks(
         calendars,
         LoadResult.combined(bursts),
         LoadResult.combined(bare_bursts),
+        LoadResult.combined(async_bursts),
         {
             trainer_id: waiting[trainer_id] - waiting_before[trainer_id]
             for trainer_id in trainer_ids
@@ -368,6 +386,7 @@ def webhook_table(measured_stores: list[Webhooks]) -> Table:
             "concurrent",
             "requests/s",
             "ratio to bare",
+            "ratio to async bare",
             "p50",
             "p99",
             "max",
@@ -378,12 +397,21 @@ def webhook_table(measured_stores: list[Webhooks]) -> Table:
     )
     for measured in measured_stores:
         queued = list(measured.syncs_queued.values())
-        for server, load, ratio, enqueued in (
-            ("bare uvicorn endpoint", measured.bare, "1.00", "—"),
+        async_to_def = measured.bare_async.per_second / measured.bare.per_second
+        for server, load, ratio, ratio_async, enqueued in (
+            ("bare uvicorn endpoint", measured.bare, "1.00", f"{1 / async_to_def:.2f}", "—"),
+            (
+                "bare uvicorn endpoint, `async def`",
+                measured.bare_async,
+                f"{async_to_def:.2f}",
+                "1.00",
+                "—",
+            ),
             (
                 "api process (the product)",
                 measured.load,
                 f"{measured.ratio:.2f}" + ("" if measured.ratio >= 0.5 else " ⚠️"),
+                f"{measured.ratio_async:.2f}" + ("" if measured.ratio_async >= 0.5 else " ⚠️"),
                 f"{spread(queued)} ({sum(queued)} for {measured.calendars} calendars)",
             ),
         ):
@@ -395,6 +423,7 @@ def webhook_table(measured_stores: list[Webhooks]) -> Table:
                     str(load.concurrency),
                     f"{load.per_second:,.0f}",
                     ratio,
+                    ratio_async,
                     f"{load.median_ms:.1f} ms",
                     f"{load.percentile(0.99):.1f} ms",
                     f"{max(load.latencies_ms):.0f} ms",
@@ -421,8 +450,11 @@ def webhook_table(measured_stores: list[Webhooks]) -> Table:
         f"*Bare uvicorn endpoint*: bench/bare_api.py, FastAPI under uvicorn with the api "
         f"process's options, answering the same path with 200 and no work (a `def` route, "
         f"which FastAPI runs in a worker thread, as it does any route that blocks); the goal is "
-        f"at least 0.5 of its requests per second. The deliveries go in {BURSTS} bursts per "
-        "server, the two servers taking turns, from the same sender with the same concurrency; "
+        f"at least 0.5 of its requests per second. *`async def`*: the same with an `async def` "
+        f"route, answered on the event loop without a thread hop, the cheapest answer FastAPI "
+        f"can give: the strict floor, which the goal is held to as well. The deliveries go in "
+        f"{BURSTS} bursts per server, the three servers taking turns, from the same sender "
+        "with the same concurrency; "
         "the figures are over all of a server's bursts. The product answers the push path "
         "before FastAPI's middleware and routing (integrations/api.py `PushEndpoint`) and hands "
         "the store work of the pushes that arrived together to one of a few threads "
