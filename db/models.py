@@ -454,7 +454,8 @@ class AlertIncident(SQLModel, table=True):
     #: When the condition was last seen gone while the incident is open (flapping guard).
     clear_since: datetime | None = _optional_time()
     resolved_at: datetime | None = _optional_time()
-    #: "alerts" when the alert engine notified; "sync" when the sync engine already had.
+    #: "alerts": the alert engine raised it and notified. "sync" only on incidents opened before
+    #: issue 9, point 2, when the sync engine announced some incidents itself.
     raised_by: str = Field(default="alerts", max_length=16)
     occurrences: int = 1
     detail: str = Field(default="", sa_type=sa.Text)

@@ -1,23 +1,20 @@
 """Alerts ("Critical errors trigger alerts"): each registered integration's rules, checked once
-a minute by the worker, each raising ONE notification per incident to the managers and the
-trainer concerned, and one "resolved" notification when it clears. Google Calendar's rules are
-described in `integrations.google_calendar.alert_rules`.
+a minute by the worker and for a trainer right after each of their syncs ends, each raising ONE
+notification per incident to the managers and the trainer concerned, and one "resolved"
+notification when it clears. Google Calendar's rules are described in
+`integrations.google_calendar.alert_rules`.
 
 An integration evaluates its own rules (`IntegrationPort.alert_findings`), including which of a
 trainer's incidents a more basic one holds back: an incident held back stays as it is, neither
-raised nor resolved meanwhile. This module alone decides raising and resolving.
+raised nor resolved meanwhile. This module alone raises and resolves, and alone writes alert
+notifications: an integration's engines record outcomes (runs, a connection needing re-auth) and
+the rules read them.
 
 Each incident is a row of `alert_incidents`, keyed by the `Notification.incident_key` of every
 notification about it. Opening and resolving are compare-and-set statements on that row (an
 insert that does nothing on conflict, updates guarded by `is_open`), committed together with the
-notifications: of two workers ticking at once, exactly one raises, and one resolves.
-
-The sync engine already notifies at the `NOTIFY_AFTER_FAILURES`th failure in a row
-(`sync_failing:<trainer>`) and when a connection needs re-auth (`needs_reauth:<trainer>`): the
-engine uses the same keys, and when such a notice exists for the current incident it adopts it
-(opens the incident without notifying again; the "resolved" notice is still sent when it clears).
-The sync engine writes its notice just after the run's commit, so a failing streak younger than
-`SYNC_NOTICE_GRACE` is left to it (`AlertFinding.ready`).
+notifications: of two workers checking at once (a tick and a sync's end), exactly one raises,
+and one resolves.
 """
 
 from __future__ import annotations
@@ -30,9 +27,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from db.models import AlertIncident, LogLevel, Notification, Role, Trainer, utcnow
+from db.models import AlertIncident, LogLevel, Role, Trainer, utcnow
 from integrations.core import audit, registry
 from integrations.core.integration import AlertFinding, incident_key
 from integrations.core.notifications import managers_and_trainer
@@ -64,8 +61,9 @@ def resolve_after(rule: str) -> timedelta:
     return _owner(rule)[1]
 
 
-#: Notification kinds the sync engine uses for the incidents it announces itself.
-SYNC_ENGINE_KINDS = {"sync_failing": "sync_failing", "needs_reauth": "google_needs_reauth"}
+#: `AlertIncident.raised_by` of every incident this module opens (the only writer since issue 9,
+#: point 2; older rows may read "sync", from when the sync engine announced some itself).
+RAISED_BY = "alerts"
 
 
 @dataclass
@@ -90,32 +88,33 @@ class OpenIncident:
 @dataclass
 class AlertReport:
     raised: list[str] = field(default_factory=list)
-    adopted: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
 
 
 # --- Evaluation -------------------------------------------------------------------------------
 
 
-def evaluate(session: Session, now: datetime) -> Evaluation:
-    """Every registered integration's rules for every trainer, and the incidents open now."""
+def evaluate(session: Session, now: datetime, trainer_id: str | None = None) -> Evaluation:
+    """Every registered integration's rules for every trainer (or only `trainer_id`), and the
+    incidents open now (of that trainer)."""
     evaluation = Evaluation()
     for integration in registry.integrations():
-        found = integration.alert_findings(session, now)
+        found = integration.alert_findings(session, now, trainer_id)
         evaluation.firing += found.firing
         evaluation.held_back |= found.held_back
     table = _table()
+    query = sa.select(
+        table.c.incident_key,
+        table.c.rule,
+        table.c.trainer_id,
+        table.c.opened_at,
+        table.c.clear_since,
+    ).where(table.c.is_open)
+    if trainer_id is not None:
+        query = query.where(table.c.trainer_id == trainer_id)
     evaluation.open = [
         OpenIncident(r[0], r[1], r[2], as_utc(r[3]) or now, as_utc(r[4]))
-        for r in session.execute(
-            sa.select(
-                table.c.incident_key,
-                table.c.rule,
-                table.c.trainer_id,
-                table.c.opened_at,
-                table.c.clear_since,
-            ).where(table.c.is_open)
-        ).all()
+        for r in session.execute(query).all()
     ]
     return evaluation
 
@@ -123,10 +122,13 @@ def evaluate(session: Session, now: datetime) -> Evaluation:
 # --- Applying: open, hold, resolve -------------------------------------------------------------
 
 
-def check_alerts(session: Session, now: datetime | None = None) -> AlertReport:
-    """Evaluate every rule and raise or resolve incidents; safe to run on two workers at once."""
+def check_alerts(
+    session: Session, now: datetime | None = None, *, trainer_id: str | None = None
+) -> AlertReport:
+    """Evaluate every rule and raise or resolve incidents, for every trainer or only for
+    `trainer_id` (right after their sync ended); safe to run on two workers at once."""
     now = now or utcnow()
-    return apply(session, evaluate(session, now), now)
+    return apply(session, evaluate(session, now, trainer_id), now)
 
 
 def apply(session: Session, evaluation: Evaluation, now: datetime) -> AlertReport:
@@ -135,17 +137,11 @@ def apply(session: Session, evaluation: Evaluation, now: datetime) -> AlertRepor
     report = AlertReport()
     session.commit()  # every compare-and-set below starts a transaction of its own
     firing = {finding.key: finding for finding in evaluation.firing}
-    waiting = {key for key, finding in firing.items() if not finding.ready}
     for key, finding in firing.items():
-        if not finding.ready:
-            continue
-        outcome = _open(session, finding, now)
-        if outcome == "raised":
+        if _open(session, finding, now):
             report.raised.append(key)
-        elif outcome == "adopted":
-            report.adopted.append(key)
     for row in evaluation.open:
-        if row.incident_key in firing or row.incident_key in waiting:
+        if row.incident_key in firing:
             if row.clear_since is not None:
                 _set_clear_since(session, row.incident_key, None)
             continue
@@ -157,11 +153,10 @@ def apply(session: Session, evaluation: Evaluation, now: datetime) -> AlertRepor
             clear_since = now
         if now - clear_since >= resolve_after(row.rule) and _resolve(session, row, now):
             report.resolved.append(row.incident_key)
-    if report.raised or report.adopted or report.resolved:
+    if report.raised or report.resolved:
         log.info(
-            "alerts: %d raised, %d adopted, %d resolved",
+            "alerts: %d raised, %d resolved",
             len(report.raised),
-            len(report.adopted),
             len(report.resolved),
             extra={"event": "alerts_checked"},
         )
@@ -172,19 +167,15 @@ def _table() -> Any:
     return AlertIncident.__table__  # type: ignore[attr-defined]
 
 
-def _open(session: Session, finding: AlertFinding, now: datetime) -> str | None:
-    """Open the finding's incident unless it is open; "raised", "adopted" or None (already open,
-    by this worker earlier or by another one just now). Claims use RETURNING: with psycopg,
+def _open(session: Session, finding: AlertFinding, now: datetime) -> bool:
+    """Open the finding's incident and notify, unless it is open (by this worker earlier or by
+    another one just now): True when this call raised it. Claims use RETURNING: with psycopg,
     SQLAlchemy reports -1 as the row count of an INSERT ... ON CONFLICT DO NOTHING."""
     table = _table()
-    previous = session.execute(
-        sa.select(table.c.is_open, table.c.resolved_at).where(table.c.incident_key == finding.key)
-    ).first()
-    if previous is not None and previous.is_open:
-        return None
-    since = as_utc(previous.resolved_at) if previous is not None else finding.since
-    adopted = _sync_engine_told(session, finding, since)
-    raised_by = "sync" if adopted else "alerts"
+    if session.execute(
+        sa.select(table.c.incident_key).where(table.c.incident_key == finding.key, table.c.is_open)
+    ).first():
+        return False
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     try:
         claimed = session.execute(
@@ -195,7 +186,7 @@ def _open(session: Session, finding: AlertFinding, now: datetime) -> str | None:
                 trainer_id=finding.trainer_id,
                 is_open=True,
                 opened_at=now,
-                raised_by=raised_by,
+                raised_by=RAISED_BY,
                 occurrences=1,
                 detail=finding.detail,
             )
@@ -211,7 +202,7 @@ def _open(session: Session, finding: AlertFinding, now: datetime) -> str | None:
                     opened_at=now,
                     clear_since=None,
                     resolved_at=None,
-                    raised_by=raised_by,
+                    raised_by=RAISED_BY,
                     occurrences=table.c.occurrences + 1,
                     detail=finding.detail,
                 )
@@ -219,9 +210,8 @@ def _open(session: Session, finding: AlertFinding, now: datetime) -> str | None:
             ).first()
         if claimed is None:
             session.rollback()
-            return None
-        if not adopted:
-            _notify_all(session, finding.trainer_id, finding, resolved=False, now=now)
+            return False
+        _notify_all(session, finding.trainer_id, finding, resolved=False, now=now)
         audit.record(
             session,
             "alert_raised",
@@ -229,25 +219,13 @@ def _open(session: Session, finding: AlertFinding, now: datetime) -> str | None:
             level=LogLevel.WARNING,
             trainer_id=finding.trainer_id,
             integration=_owner(finding.rule)[0],
-            details={"incident_key": finding.key, "raised_by": raised_by},
+            details={"incident_key": finding.key, "raised_by": RAISED_BY},
         )
         session.commit()
     except BaseException:
         session.rollback()
         raise
-    return "adopted" if adopted else "raised"
-
-
-def _sync_engine_told(session: Session, finding: AlertFinding, since: datetime | None) -> bool:
-    kind = SYNC_ENGINE_KINDS.get(finding.rule)
-    if kind is None:
-        return False
-    query = select(Notification.id).where(
-        Notification.incident_key == finding.key, Notification.kind == kind
-    )
-    if since is not None:
-        query = query.where(col(Notification.created_at) >= since)
-    return session.exec(query.limit(1)).first() is not None
+    return True
 
 
 def _set_clear_since(session: Session, key: str, value: datetime | None) -> None:

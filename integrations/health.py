@@ -80,7 +80,7 @@ def as_utc(value: Any) -> datetime | None:
 def trainer_streaks(*, detail: bool = False) -> sa.Subquery:
     """Per trainer, one statement for all: failed Google runs since the last finished run that
     was not a failure, when the last good sync finished, and when the last run started; with
-    `detail`, also when the failing streak started and when its latest failure finished.
+    `detail`, also when the failing streak started.
 
     Each is an index seek on (trainer_id, outcome, started_at) or (trainer_id, started_at).
     """
@@ -138,10 +138,9 @@ def trainer_streaks(*, detail: bool = False) -> sa.Subquery:
         last_run.label("last_run_at"),
     ]
     if detail:
-        columns += [
-            failed_since(lambda r: sa.func.min(col(r.started_at))).label("streak_started_at"),
-            failed_since(lambda r: sa.func.max(col(r.finished_at))).label("last_failed_at"),
-        ]
+        columns.append(
+            failed_since(lambda r: sa.func.min(col(r.started_at))).label("streak_started_at")
+        )
     return sa.select(*columns).subquery("streaks")
 
 

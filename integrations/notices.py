@@ -1,8 +1,9 @@
 """Notices about a trainer's integration, written in each recipient's own language.
 
-Both the alert engine and the sync engine tell people about incidents. A notification is stored as
-the text its reader was sent, so it is written in the language that reader chose (a manager who
-reads English and a trainer who reads Hebrew get one notification each, about one incident).
+The alert engine (`integrations.alerts`) tells people about incidents; no integration's engine
+does. A notification is stored as the text its reader was sent, so it is written in the language
+that reader chose (a manager who reads English and a trainer who reads Hebrew get one
+notification each, about one incident).
 """
 
 from __future__ import annotations

@@ -192,7 +192,8 @@ def sync_waiting(trainer_id: str, *, now: datetime | None = None) -> bool:
 
 @huey.task()
 def sync_trainer(trainer_id: str, trigger: str) -> dict[str, Any]:
-    """One sync under the trainer's lease; a sync already running elsewhere means try later."""
+    """One sync under the trainer's lease, then the alert check of that trainer (whatever the
+    outcome); a sync already running elsewhere means try later."""
     engine = store_engine()
     # Taken off "waiting" first: a change arriving during this run queues the next one.
     lease.clear(engine, SYNC_PENDING_LEASE.format(trainer_id=trainer_id))
@@ -204,16 +205,16 @@ def sync_trainer(trainer_id: str, trigger: str) -> dict[str, Any]:
     except lease.LeaseHeld:
         enqueue_sync(trainer_id, SyncTrigger(trigger), delay=SYNC_BUSY_RETRY_SECONDS)
         return {"outcome": "busy", "retry_in_seconds": SYNC_BUSY_RETRY_SECONDS}
-    if result["outcome"] == "failed":
-        evaluate_alerts()
-    return result
+    return result | {"alerts": check_trainer_alerts(trainer_id)}
 
 
 @huey.task()
 def refresh_google_token(credential_id: str) -> bool:
     refreshed = jobs.refresh_token(credential_id)
     if not refreshed:
-        evaluate_alerts()
+        trainer_id = jobs.trainer_of(credential_id)
+        if trainer_id is not None:
+            check_trainer_alerts(trainer_id)
     return refreshed
 
 
@@ -227,12 +228,20 @@ def check_alerts(session: Session, now: datetime) -> None:
     alerts.check_alerts(session, now)
 
 
-@huey.task()
-def evaluate_alerts() -> dict[str, list[str]]:
-    """Right after a failure, so that a connection needing its trainer is an alert at once rather
-    than at the next tick; the rules' own grace periods still apply."""
+def check_trainer_alerts(trainer_id: str) -> dict[str, list[str]]:
+    """The alert engine's check of one trainer, right after an integration recorded an outcome
+    for them (a run ended, a refresh was refused), over every registered integration's rules:
+    a connection needing its trainer, or the third failure in a row, is told as it happens, not
+    at the next tick. A check that fails is logged; the next tick checks again."""
     from integrations import alerts
 
-    with open_session() as session:
-        report = alerts.check_alerts(session)
-    return {"raised": report.raised, "adopted": report.adopted, "resolved": report.resolved}
+    try:
+        with open_session() as session:
+            report = alerts.check_alerts(session, trainer_id=trainer_id)
+    except Exception:
+        log.exception(
+            "alert check after a sync failed",
+            extra={"event": "alerts_after_failed", "trainer_id": trainer_id},
+        )
+        return {"raised": [], "resolved": []}
+    return {"raised": report.raised, "resolved": report.resolved}

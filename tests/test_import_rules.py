@@ -60,3 +60,71 @@ def test_the_rule_sees_every_way_of_importing(tmp_path: Path, source: str) -> No
         "pages",
         "emulators",
     }
+
+
+#: Who may write notifications: the alert engine, the helper that writes each reader's text, and
+#: the module that adds the rows. An integration's engines record outcomes and connection
+#: states; the alert engine alone raises and resolves alerts (issue 9, point 2).
+NOTIFIERS = {
+    ROOT / "integrations" / "alerts.py",
+    ROOT / "integrations" / "notices.py",
+    ROOT / "integrations" / "core" / "notifications.py",
+}
+#: What writes a notification: anything of the helper, `notify`, the row itself, or the module
+#: holding `notify` as a whole (its readers, such as `managers_and_trainer`, are free to import).
+WRITER_MODULES = ("integrations.notices",)
+WRITERS = {
+    "integrations.core.notifications",
+    "integrations.core.notifications.notify",
+    "db.models.Notification",
+}
+
+
+def imported_names(path: Path) -> Iterator[tuple[int, str]]:
+    """Every module and every name `path` imports, in full (`from a import b` gives `a.b`)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield from ((node.lineno, f"{node.module}.{alias.name}") for alias in node.names)
+
+
+def _is_writer(name: str) -> bool:
+    return name in WRITERS or any(name == m or name.startswith(f"{m}.") for m in WRITER_MODULES)
+
+
+def _writers_imported(paths: list[Path]) -> list[str]:
+    return [
+        f"{path}:{line} imports {name}"
+        for path in paths
+        for line, name in imported_names(path)
+        if _is_writer(name)
+    ]
+
+
+def test_only_the_alert_engine_writes_notifications() -> None:
+    """Nothing under integrations/ but the alert engine (and the two modules it writes through)
+    can write a notification: not the sync engine, not the worker, not any integration."""
+    others = [path for path in DOMAIN if path not in NOTIFIERS]
+    assert len(others) > 50 and ROOT / "integrations" / "google_calendar" / "sync.py" in others
+    assert _writers_imported(others) == []
+    assert _writers_imported([ROOT / "integrations" / "alerts.py"]) != []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from integrations import notices\n",
+        "from integrations.notices import notify_in_their_language\n",
+        "def tell():\n    from integrations.core.notifications import notify\n",
+        "from integrations.core import notifications\n",
+        "import integrations.core.notifications\n",
+        "from db.models import IntegrationCredential, Notification\n",
+    ],
+)
+def test_the_notification_rule_sees_every_way_of_importing_a_writer(
+    tmp_path: Path, source: str
+) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(source, encoding="utf-8")
+    assert _writers_imported([module]) != []

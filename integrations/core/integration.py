@@ -94,12 +94,8 @@ class AlertFinding:
     body_key: str
     values: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
-    #: When the condition started, when known: a sync engine notice older than this is not
-    #: about this incident.
+    #: When the condition started, when known.
     since: datetime | None = None
-    #: False while the sync engine still has time to announce it itself (until issue 9's
-    #: point 2 leaves every notice to the alert engine).
-    ready: bool = True
 
     @property
     def key(self) -> str:
@@ -146,8 +142,12 @@ class IntegrationPort(Protocol):
         incident is resolved (zero: at once)."""
         ...
 
-    def alert_findings(self, session: Session, now: datetime) -> AlertFindings:
-        """Its alert rules evaluated for every trainer, from the store."""
+    def alert_findings(
+        self, session: Session, now: datetime, trainer_id: str | None = None
+    ) -> AlertFindings:
+        """Its alert rules evaluated for every trainer, or for the one trainer given, from the
+        store. It records outcomes and connection states and never notifies anyone itself:
+        raising and resolving are the alert engine's (`integrations.alerts`)."""
         ...
 
     def periodic_jobs(self) -> Sequence[PeriodicJob]:

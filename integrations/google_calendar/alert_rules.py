@@ -13,7 +13,8 @@
 One cause, one notification: a re-auth incident holds back the others of that trainer (nothing
 can sync until they reconnect), and a failing streak holds back "stale" and "channel" (both
 follow from it), as does "stale" for "channel" (channels are renewed by successful syncs).
-Raising and resolving are `integrations.alerts`'s.
+Raising and resolving are `integrations.alerts`'s alone: the sync engine records each run's
+outcome and the connection's state (`needs_reauth`), and these rules read them.
 """
 
 from __future__ import annotations
@@ -40,12 +41,11 @@ from db.models import (
 from integrations.alerts import RESOLVE_AFTER
 from integrations.core.integration import AlertFinding, AlertFindings, incident_key
 from integrations.google_calendar.status import FREQUENCY_INTERVAL, REALTIME_BACKSTOP
-from integrations.google_calendar.sync import NOTIFY_AFTER_FAILURES
 from integrations.health import as_utc, trainer_streaks, with_google_connection
 
-FAILURES_IN_A_ROW = NOTIFY_AFTER_FAILURES
-"""Failed syncs in a row that make an incident: the sync engine's own threshold, so that its
-notice and this rule speak of one and the same incident."""
+FAILURES_IN_A_ROW = 3
+"""Failed syncs in a row that make an incident (the worker checks right after each run, so the
+trainer and the managers hear of it as the third failure ends)."""
 
 STALE_FACTOR = 2
 """No good sync within this many times the trainer's sync interval (hourly: 1 h, daily: 24 h,
@@ -58,9 +58,6 @@ before it is an incident."""
 SILENT_AFTER_MISSED_CHANGES = 2
 """A live push channel is silent when this many successful scheduled syncs since its last message
 pulled changes from Google (one lost push can happen: Google says delivery is not guaranteed)."""
-
-SYNC_NOTICE_GRACE = timedelta(minutes=2)
-"""A failing streak younger than this is left to the sync engine's own notice."""
 
 
 class Rule(StrEnum):
@@ -89,8 +86,9 @@ HOLDS_BACK = {
 }
 
 
-def findings(session: Session, now: datetime) -> AlertFindings:
-    """Every rule for every trainer with a Google connection, from one query."""
+def findings(session: Session, now: datetime, trainer_id: str | None = None) -> AlertFindings:
+    """Every rule for every trainer with a Google connection (or only `trainer_id`), from one
+    query."""
     if session.get_bind().dialect.name == "postgresql":
         # Its correlated subqueries are estimated dear enough for PostgreSQL to JIT-compile the
         # plan: 170 ms of compiling for 30 ms of work. SET LOCAL ends with this transaction.
@@ -135,28 +133,28 @@ def findings(session: Session, now: datetime) -> AlertFindings:
         .limit(1)
         .scalar_subquery()
     )
-    rows = session.execute(
-        with_google_connection(
-            sa.select(
-                col(Trainer.id),
-                col(Trainer.name),
-                col(IntegrationCredential.status),
-                col(IntegrationCredential.created_at),
-                col(GoogleCalendarSyncSettings.auto_sync_enabled),
-                col(GoogleCalendarSyncSettings.sync_frequency),
-                col(GoogleCalendarSyncSettings.updated_at),
-                streaks.c.failures_in_a_row,
-                streaks.c.last_good_at,
-                streaks.c.streak_started_at,
-                streaks.c.last_failed_at,
-                live_channels.label("live_channels"),
-                missed_changes.label("missed_changes"),
-                last_expiry.label("last_expiry"),
-                last_error.label("last_error"),
-            ),
-            streaks,
-        )
-    ).all()
+    query = with_google_connection(
+        sa.select(
+            col(Trainer.id),
+            col(Trainer.name),
+            col(IntegrationCredential.status),
+            col(IntegrationCredential.created_at),
+            col(GoogleCalendarSyncSettings.auto_sync_enabled),
+            col(GoogleCalendarSyncSettings.sync_frequency),
+            col(GoogleCalendarSyncSettings.updated_at),
+            streaks.c.failures_in_a_row,
+            streaks.c.last_good_at,
+            streaks.c.streak_started_at,
+            live_channels.label("live_channels"),
+            missed_changes.label("missed_changes"),
+            last_expiry.label("last_expiry"),
+            last_error.label("last_error"),
+        ),
+        streaks,
+    )
+    if trainer_id is not None:
+        query = query.where(col(Trainer.id) == trainer_id)
+    rows = session.execute(query).all()
     evaluation = AlertFindings()
     for row in rows:
         found = _findings(row, now)
@@ -185,7 +183,6 @@ def _findings(row: Any, now: datetime) -> list[AlertFinding]:
         failures,
         last_good_at,
         streak_started_at,
-        last_failed_at,
         live_channels,
         missed_changes,
         last_expiry,
@@ -210,7 +207,6 @@ def _findings(row: Any, now: datetime) -> list[AlertFinding]:
         return found
     failures = int(failures or 0)
     if failures >= FAILURES_IN_A_ROW:
-        last_failed = as_utc(last_failed_at) or now
         found.append(
             AlertFinding(
                 Rule.SYNC_FAILING,
@@ -220,7 +216,6 @@ def _findings(row: Any, now: datetime) -> list[AlertFinding]:
                 {"count": failures, "error": last_error or "—"},
                 detail=f"{failures} failed syncs in a row: {last_error or ''}".strip(),
                 since=as_utc(streak_started_at),
-                ready=now - last_failed >= SYNC_NOTICE_GRACE,
             )
         )
     auto_sync = True if auto_sync is None else bool(auto_sync)

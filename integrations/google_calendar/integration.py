@@ -50,10 +50,12 @@ class GoogleCalendarIntegration:
 
         return alert_rules.RESOLVE_AFTER_BY_RULE
 
-    def alert_findings(self, session: Session, now: datetime) -> AlertFindings:
+    def alert_findings(
+        self, session: Session, now: datetime, trainer_id: str | None = None
+    ) -> AlertFindings:
         from integrations.google_calendar import alert_rules
 
-        return alert_rules.findings(session, now)
+        return alert_rules.findings(session, now, trainer_id)
 
     def periodic_jobs(self) -> Sequence[PeriodicJob]:
         from integrations.google_calendar import periodic

@@ -69,6 +69,12 @@ def run_sync(trainer_id: str, trigger: SyncTrigger) -> dict[str, Any]:
         return {"run_id": run.id, "outcome": run.outcome.value, "error": run.error}
 
 
+def trainer_of(credential_id: str) -> str | None:
+    with open_session() as session:
+        credential = session.get(IntegrationCredential, credential_id)
+        return credential.trainer_id if credential is not None else None
+
+
 def refresh_token(credential_id: str) -> bool:
     """Refresh one access token ahead of expiry; a revoked grant becomes `needs_reauth`."""
     settings = get_settings()

@@ -35,7 +35,6 @@ from db.models import (
     Integration,
     IntegrationCredential,
     LogLevel,
-    Role,
     RunOutcome,
     SyncConflict,
     SyncDirection,
@@ -45,11 +44,9 @@ from db.models import (
     Trainer,
     utcnow,
 )
-from integrations import notices
 from integrations.config import Settings
 from integrations.core import audit
 from integrations.core.crypto import DecryptionError, TokenCipher
-from integrations.core.notifications import managers_and_trainer
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import ErrorKind, RetryPolicy, classify
 from integrations.google_calendar import channels, pull, push
@@ -62,8 +59,6 @@ from integrations.google_calendar.push import BATCH_SIZE as BATCH_SIZE
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 2500
-#: After this many failed runs in a row the trainer and the managers are told.
-NOTIFY_AFTER_FAILURES = 3
 #: The error kind of a run stopped by something no known kind covers (a bug, a store refusal).
 INTERNAL = "internal"
 UNREADABLE_ACCESS = (
@@ -396,37 +391,19 @@ def _needs_reauth(context: SyncContext, message: str) -> None:
 
 
 def mark_needs_reauth(session: Session, credential: IntegrationCredential, message: str) -> None:
-    """Stop scheduled syncs for this connection and tell the trainer and managers, once."""
+    """Stop scheduled syncs for this connection until the trainer reconnects. It tells nobody:
+    the alert engine raises `needs_reauth` from this state (the worker checks right after)."""
     if credential.status is ConnectionStatus.NEEDS_REAUTH:
         return
     credential.status = ConnectionStatus.NEEDS_REAUTH
     credential.last_error = message
     session.add(credential)
-    trainer_id = credential.trainer_id
-    trainer = session.get(Trainer, trainer_id)
-    name = trainer.name if trainer else trainer_id
-
-    def compose(locale: str, role: Role) -> tuple[str, str]:
-        rule = notices.text("alert.rule.needs_reauth", locale)
-        return (
-            notices.text("alert.title", locale, rule=rule, trainer=name),
-            notices.text(notices.for_reader("alert.needs_reauth.body", role), locale, trainer=name),
-        )
-
-    notices.notify_in_their_language(
-        managers_and_trainer(trainer_id, session=session),
-        "google_needs_reauth",
-        compose,
-        session=session,
-        trainer_id=trainer_id,
-        incident_key=f"needs_reauth:{trainer_id}",
-    )
     audit.record(
         session,
         "google_needs_reauth",
         message,
         level=LogLevel.ERROR,
-        trainer_id=trainer_id,
+        trainer_id=credential.trainer_id,
         integration=Integration.GOOGLE_CALENDAR,
     )
     session.commit()
@@ -467,52 +444,7 @@ def _finish(
         details={"error_kind": run.error_kind, "http_requests": run.http_requests},
     )
     session.commit()
-    if outcome is RunOutcome.FAILED and kind is not ErrorKind.NEEDS_REAUTH:
-        _notify_repeated_failures(session, run)
     return run
-
-
-def _notify_repeated_failures(session: Session, run: SyncRun) -> None:
-    recent = session.exec(
-        select(SyncRun.outcome)
-        .where(
-            SyncRun.trainer_id == run.trainer_id, SyncRun.integration == Integration.GOOGLE_CALENDAR
-        )
-        .order_by(col(SyncRun.started_at).desc())
-        .limit(NOTIFY_AFTER_FAILURES + 1)
-    ).all()
-    streak = recent[:NOTIFY_AFTER_FAILURES]
-    # Exactly the Nth failure in a row: one notification per incident, not one per run after.
-    already_told = len(recent) > NOTIFY_AFTER_FAILURES and recent[-1] is RunOutcome.FAILED
-    if (
-        len(streak) == NOTIFY_AFTER_FAILURES
-        and all(o is RunOutcome.FAILED for o in streak)
-        and not already_told
-    ):
-        trainer = session.get(Trainer, run.trainer_id)
-        name = trainer.name if trainer else ""
-
-        def compose(locale: str, role: Role) -> tuple[str, str]:
-            rule = notices.text("alert.rule.sync_failing", locale)
-            return (
-                notices.text("alert.title", locale, rule=rule, trainer=name),
-                notices.text(
-                    "alert.sync_failing.body",
-                    locale,
-                    count=NOTIFY_AFTER_FAILURES,
-                    error=run.error or "—",
-                ),
-            )
-
-        notices.notify_in_their_language(
-            managers_and_trainer(run.trainer_id, session=session),
-            "sync_failing",
-            compose,
-            session=session,
-            trainer_id=run.trainer_id,
-            incident_key=f"sync_failing:{run.trainer_id}",
-        )
-        session.commit()
 
 
 # --- Pull -----------------------------------------------------------------------------------

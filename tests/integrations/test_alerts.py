@@ -1,6 +1,7 @@
 """Alerts on SQLite and PostgreSQL: each incident notifies the managers and the trainer once, in
 their language, and once more when it clears; rules that keep firing stay quiet; two workers
-ticking at once change nothing; the sync engine's own notices are not repeated."""
+ticking at once change nothing; what a sync engine records (a failed run, a connection needing
+re-auth) is told by the alert engine alone, at the first check after it."""
 
 from __future__ import annotations
 
@@ -24,8 +25,7 @@ from db.models import (
 )
 from integrations import alerts, worker
 from integrations.core.access import Actor
-from integrations.core.notifications import managers_and_trainer, notify
-from integrations.google_calendar import alert_rules, sync
+from integrations.google_calendar import sync
 from tests.conftest import at
 from tests.integrations.health_rows import channel, connect, sync_run
 
@@ -216,81 +216,53 @@ def test_two_workers_ticking_at_the_same_moment_raise_the_alert_once(
     assert len(_alerts(session)) == 2
 
 
-def test_what_the_sync_engine_already_announced_is_not_announced_again(
+def test_the_third_failure_is_an_alert_at_the_first_check_after_it(
     session: Session, dana: str
 ) -> None:
-    """The sync engine tells at the third failure; the alert engine adopts that incident and
-    only adds the "resolved" notice."""
-    _failing(session, dana)
-    notify(
-        managers_and_trainer(dana, session=session),
-        "sync_failing",
-        "Google sync failed 3 times in a row: Dana",
-        trainer_id=dana,
-        incident_key=f"sync_failing:{dana}",
-        session=session,
-    )
-    session.commit()
-
-    report = alerts.check_alerts(session, NOW)
-
-    assert report.adopted == [f"sync_failing:{dana}"] and report.raised == []
-    assert _alerts(session) == []
-    sync_run(session, dana, NOW + MINUTE)
-    alerts.check_alerts(session, NOW + 2 * MINUTE)
-    alerts.check_alerts(session, NOW + 2 * MINUTE + alerts.RESOLVE_AFTER)
-    assert [n.kind for n in _alerts(session)] == ["alert:sync_failing:resolved"] * 2
-
-
-def test_a_sync_engine_notice_about_an_earlier_incident_does_not_silence_a_new_one(
-    session: Session, dana: str
-) -> None:
-    _failing(session, dana)
-    [old, *_] = notify(
-        managers_and_trainer(dana, session=session),
-        "sync_failing",
-        "Google sync failed 3 times in a row: Dana",
-        incident_key=f"sync_failing:{dana}",
-        session=session,
-    )
-    for note in session.exec(select(Notification)).all():
-        note.created_at = NOW - timedelta(days=4)
-        session.add(note)
-    session.commit()
-    assert old.incident_key == f"sync_failing:{dana}"
+    """No grace for anyone else to tell: the check the worker runs as the run ends raises it."""
+    _failing(session, dana, last_at=NOW - timedelta(seconds=1))
     assert alerts.check_alerts(session, NOW).raised == [f"sync_failing:{dana}"]
+    assert len(_alerts(session)) == 2
 
 
-def test_a_streak_the_sync_engine_may_still_announce_is_left_to_it_for_a_moment(
-    session: Session, dana: str
+def test_a_check_of_one_trainer_raises_and_resolves_only_that_trainers_incidents(
+    session: Session, people: dict[str, Actor], dana: str
 ) -> None:
-    _failing(session, dana, last_at=NOW - timedelta(seconds=30))
-    assert alerts.check_alerts(session, NOW).raised == []
-    assert alerts.check_alerts(session, NOW + alert_rules.SYNC_NOTICE_GRACE).raised == [
-        f"sync_failing:{dana}"
-    ]
+    """What the worker runs as a sync of Dana ends: Yossi's failing streak waits for the tick,
+    and his incident that cleared is not resolved by Dana's check either."""
+    yossi = people["other_trainer"].trainer_id
+    assert yossi is not None
+    connect(session, yossi, at=NOW - timedelta(days=10))
+    _failing(session, yossi, last_at=NOW - timedelta(hours=2))
+    first = alerts.check_alerts(session, NOW - timedelta(hours=2) + MINUTE, trainer_id=yossi)
+    assert first.raised == [f"sync_failing:{yossi}"]
+    sync_run(session, yossi, NOW - timedelta(hours=1))
+    assert alerts.check_alerts(session, NOW - timedelta(hours=1), trainer_id=yossi).resolved == []
+    _failing(session, dana)
+
+    report = alerts.check_alerts(session, NOW, trainer_id=dana)
+
+    assert report.raised == [f"sync_failing:{dana}"] and report.resolved == []
+    assert alerts.check_alerts(session, NOW, trainer_id=yossi).resolved == [f"sync_failing:{yossi}"]
 
 
 def test_a_revoked_connection_is_announced_once_and_holds_back_failures_and_staleness(
     session: Session, dana: str
 ) -> None:
-    """The sync engine announces re-auth itself; nothing more is sent until it is reconnected,
-    then one "resolved" notice goes to each person."""
+    """The sync engine records the state and tells nobody; the alert engine announces it once,
+    nothing more is sent until it is reconnected, then one "resolved" notice goes to each
+    person."""
     _failing(session, dana, last_at=NOW - timedelta(hours=5))
     credential = session.exec(
         select(IntegrationCredential).where(IntegrationCredential.trainer_id == dana)
     ).one()
     sync.mark_needs_reauth(session, credential, "Google refused to refresh the access")
-    from_sync_engine = session.exec(
-        select(Notification).where(Notification.kind == "google_needs_reauth")
-    ).all()
-    assert len(from_sync_engine) == 2
+    assert session.exec(select(Notification)).all() == []
 
     reports = [alerts.check_alerts(session, NOW + h * timedelta(hours=1)) for h in (0, 1, 24)]
 
-    assert reports[0].adopted == [f"needs_reauth:{dana}"]
-    assert all(r.raised == [] for r in reports)
-    assert _alerts(session) == []
+    assert [r.raised for r in reports] == [[f"needs_reauth:{dana}"], [], []]
+    assert [n.kind for n in _alerts(session)] == ["alert:needs_reauth"] * 2
     credential.status = ConnectionStatus.CONNECTED
     session.add(credential)
     session.commit()
@@ -299,12 +271,12 @@ def test_a_revoked_connection_is_announced_once_and_holds_back_failures_and_stal
     report = alerts.check_alerts(session, NOW + timedelta(hours=25, minutes=1))
     assert report.resolved == [f"needs_reauth:{dana}"]
     alerts.check_alerts(session, NOW + timedelta(hours=25, minutes=12))
-    assert [n.kind for n in _alerts(session)] == ["alert:needs_reauth:resolved"] * 2
+    assert [n.kind for n in _alerts(session)] == ["alert:needs_reauth"] * 2 + [
+        "alert:needs_reauth:resolved"
+    ] * 2
 
 
-def test_the_sync_engines_notices_are_written_in_each_readers_language(
-    session: Session, dana: str
-) -> None:
+def test_the_reauth_alert_is_written_in_each_readers_language(session: Session, dana: str) -> None:
     """The manager reads English, Dana Hebrew: one incident, a notice each, in their language,
     each linking to a page of their own role."""
     manager = session.exec(select(User).where(User.role == Role.MANAGER)).first()
@@ -318,13 +290,8 @@ def test_the_sync_engines_notices_are_written_in_each_readers_language(
         select(IntegrationCredential).where(IntegrationCredential.trainer_id == dana)
     ).one()
     sync.mark_needs_reauth(session, credential, "Google refused to refresh the access")
-    session.commit()
-    notes = {
-        n.user_id: n
-        for n in session.exec(
-            select(Notification).where(Notification.kind == "google_needs_reauth")
-        ).all()
-    }
+    alerts.check_alerts(session, NOW)
+    notes = {n.user_id: n for n in _alerts(session)}
     english, hebrew = notes[manager.id], notes[trainer_user.id]
     assert english.title.startswith("Google Calendar needs reconnecting: ")
     # The manager is told the trainer must reconnect, not to reconnect on a page they lack.

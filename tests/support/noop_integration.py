@@ -66,11 +66,14 @@ class NoopIntegration:
     def alert_rules(self) -> Mapping[str, timedelta]:
         return {DOWN: timedelta(0)}
 
-    def alert_findings(self, session: Session, now: datetime) -> AlertFindings:
+    def alert_findings(
+        self, session: Session, now: datetime, trainer_id: str | None = None
+    ) -> AlertFindings:
         return AlertFindings(
             [
-                AlertFinding(DOWN, trainer_id, name, "alert.needs_reauth.body", detail="down")
-                for trainer_id, name in self.down.items()
+                AlertFinding(DOWN, down, name, "alert.needs_reauth.body", detail="down")
+                for down, name in self.down.items()
+                if trainer_id in (None, down)
             ]
         )
 

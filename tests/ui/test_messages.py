@@ -189,7 +189,7 @@ def test_every_key_used_by_a_page_is_defined() -> None:
 
 
 def test_every_key_a_notice_uses_is_defined() -> None:
-    """What the alert and sync engines write: their literal keys (also through `for_reader`)
+    """What the alert engine writes: its literal keys (also through `for_reader`)
     and the body key of every finding an integration raises."""
     used = _literal_keys(DOMAIN) | _finding_body_keys()
     assert {"alert.title", "alert.resolved.body", "alert.needs_reauth.body"} <= set(used)

@@ -144,7 +144,7 @@ def test_a_manager_told_about_a_trainers_google_opens_the_trainers_page(
     with Session(get_engine(demo_store)) as session:
         notify(
             [manager_id],
-            "google_needs_reauth",
+            "alert:needs_reauth",
             "Google Calendar needs reconnecting: Dana",
             link="pages/google_connection.py",
             session=session,

@@ -168,6 +168,13 @@ class Trainer:
             ),
         )
 
+    def alerts_checked(self) -> dict[str, list[str]]:
+        """What the worker's sync task does as each run ends: the alert engine checks this
+        trainer (the sync engine itself tells nobody)."""
+        from integrations import worker
+
+        return worker.check_trainer_alerts(self.id)
+
     def local(self) -> list[CalendarEvent]:
         self.session.expire_all()
         return list(

@@ -110,8 +110,8 @@ def test_a_revoked_grant_found_while_refreshing_needs_reauth_once(
 ) -> None:
     credential = trainer.session.exec(select(IntegrationCredential)).one()
     trainer.world.control("POST", "/_emulator/revoke-account", json={"email": trainer.email})
-    assert not jobs.refresh_token(credential.id)
-    assert not jobs.refresh_token(credential.id)
+    assert not worker.refresh_google_token.call_local(credential.id)
+    assert not worker.refresh_google_token.call_local(credential.id)
     trainer.session.refresh(credential)
     assert credential.status is ConnectionStatus.NEEDS_REAUTH
     notes = trainer.session.exec(select(Notification)).all()
@@ -129,7 +129,7 @@ def test_a_token_no_configured_key_can_read_found_while_refreshing_asks_for_reco
     credential.refresh_token_encrypted = foreign.encrypt("1//some-refresh-token")
     trainer.session.add(credential)
     trainer.session.commit()
-    assert not jobs.refresh_token(credential.id)
+    assert not worker.refresh_google_token.call_local(credential.id)
     trainer.session.refresh(credential)
     assert credential.status is ConnectionStatus.NEEDS_REAUTH
     assert credential.last_error is not None and "reconnect" in credential.last_error
@@ -157,8 +157,18 @@ def test_the_queued_sync_runs_through_the_worker_and_a_second_request_waits(
     huey.flush()
 
 
-def test_a_sync_that_finds_access_revoked_raises_the_alert_at_once(trainer: Trainer) -> None:
-    """The manager learns of it from the health page's open alerts without waiting for a tick."""
+def _notices(trainer: Trainer) -> list[tuple[str, str]]:
+    trainer.session.expire_all()
+    return sorted(
+        (note.kind, note.user_id) for note in trainer.session.exec(select(Notification)).all()
+    )
+
+
+def test_a_sync_that_finds_access_revoked_raises_the_alert_at_once(
+    trainer: Trainer, people: dict[str, Actor]
+) -> None:
+    """The manager learns of it from the health page's open alerts and the notifications as the
+    run ends, without waiting for a tick: one notice each, raised by the alert engine."""
     huey = worker.huey
     huey.flush()
     trainer.world.control(
@@ -169,21 +179,67 @@ def test_a_sync_that_finds_access_revoked_raises_the_alert_at_once(trainer: Trai
     assert worker.enqueue_sync(trainer.id, SyncTrigger.MANUAL)
     result = huey.execute(huey.dequeue())
     assert result is not None and result["outcome"] == "failed", result
-    follow_up = huey.dequeue()
-    assert follow_up is not None and follow_up.name.endswith("evaluate_alerts")
-    report = huey.execute(follow_up)
-    assert report == {"raised": [], "adopted": [f"needs_reauth:{trainer.id}"], "resolved": []}
+    assert _notices(trainer) == sorted(
+        ("alert:needs_reauth", person.user_id) for person in (people["manager"], people["trainer"])
+    )
     trainer.session.expire_all()
     incident = trainer.session.get(AlertIncident, f"needs_reauth:{trainer.id}")
-    assert incident is not None and incident.is_open
+    assert incident is not None and incident.is_open and incident.raised_by == "alerts"
+    assert result["alerts"] == {"raised": [f"needs_reauth:{trainer.id}"], "resolved": []}
     assert huey.dequeue() is None  # nothing else queued: no retry loop against a dead grant
     huey.flush()
 
 
-def test_a_successful_sync_queues_no_alert_evaluation(trainer: Trainer) -> None:
+def test_the_third_failed_sync_in_a_row_is_an_alert_as_it_ends_and_the_next_ones_add_none(
+    trainer: Trainer, people: dict[str, Actor]
+) -> None:
+    """Runs through the worker's sync task: nobody is told of one or two failures, everybody
+    concerned once of the third, in one notice each; the engine's outcome alone raised it."""
+    trainer.fault(kind="error", status=403, reason="quotaExceeded", times=5, method="GET")
+    results = [worker.sync_trainer.call_local(trainer.id, "schedule") for _ in range(5)]
+    assert [r["outcome"] for r in results] == ["failed"] * 5
+    assert _notices(trainer) == sorted(
+        ("alert:sync_failing", person.user_id) for person in (people["manager"], people["trainer"])
+    )
+    assert [r["alerts"]["raised"] for r in results] == [
+        [],
+        [],
+        [f"sync_failing:{trainer.id}"],
+        [],
+        [],
+    ]
+    trainer.session.expire_all()
+    incident = trainer.session.get(AlertIncident, f"sync_failing:{trainer.id}")
+    assert incident is not None and incident.raised_by == "alerts"
+    assert incident.occurrences == 1
+
+
+def test_a_reconnected_trainers_next_sync_resolves_the_alert_as_it_ends(
+    trainer: Trainer, people: dict[str, Actor]
+) -> None:
+    trainer.fault(kind="error", status=401, reason="authError", times=5)
+    assert worker.sync_trainer.call_local(trainer.id, "manual")["alerts"]["raised"] == [
+        f"needs_reauth:{trainer.id}"
+    ]
+    trainer.world.control("DELETE", "/_emulator/faults")
+    trainer.world.connect(trainer.actor, trainer.email, session=trainer.session)
+    result = worker.sync_trainer.call_local(trainer.id, "manual")
+    assert result["outcome"] == "success", result
+    assert result["alerts"] == {"raised": [], "resolved": [f"needs_reauth:{trainer.id}"]}
+    assert [kind for kind, _ in _notices(trainer)] == [
+        "alert:needs_reauth",
+        "alert:needs_reauth",
+        "alert:needs_reauth:resolved",
+        "alert:needs_reauth:resolved",
+    ]
+
+
+def test_a_successful_sync_queues_nothing_and_tells_nobody(trainer: Trainer) -> None:
     huey = worker.huey
     huey.flush()
     assert worker.enqueue_sync(trainer.id, SyncTrigger.MANUAL)
     result = huey.execute(huey.dequeue())
     assert result is not None and result["outcome"] == "success", result
+    assert result["alerts"] == {"raised": [], "resolved": []}
     assert huey.dequeue() is None
+    assert _notices(trainer) == []

@@ -226,10 +226,12 @@ def test_a_revoked_grant_needs_reauth_notifies_and_stops_without_retrying(
     assert trainer.waits == []
     trainer.session.refresh(credential)
     assert credential.status is ConnectionStatus.NEEDS_REAUTH
+    assert trainer.alerts_checked()["raised"] == [f"needs_reauth:{trainer.id}"]
     told = {n.user_id for n in trainer.session.exec(select(Notification)).all()}
     assert told == {people["trainer"].user_id, people["manager"].user_id}
     again = trainer.sync()  # no loop: the next attempt stops before calling Google
     assert again.outcome is RunOutcome.FAILED and again.http_requests == 0
+    assert trainer.alerts_checked()["raised"] == []
     assert len(trainer.session.exec(select(Notification)).all()) == 2  # one per incident
 
 
@@ -405,10 +407,15 @@ def test_three_failed_runs_in_a_row_tell_the_trainer_and_the_managers_once(
     trainer: Trainer, people: dict[str, Actor]
 ) -> None:
     trainer.fault(kind="error", status=403, reason="quotaExceeded", times=5, method="GET")
-    outcomes = [trainer.sync().outcome for _ in range(5)]
+    outcomes, told = [], []
+    for _ in range(5):
+        outcomes.append(trainer.sync().outcome)
+        trainer.alerts_checked()
+        told.append(len(trainer.session.exec(select(Notification)).all()))
     assert outcomes == [RunOutcome.FAILED] * 5
+    assert told == [0, 0, 2, 2, 2]  # as the third failure ends, then no more
     notes = trainer.session.exec(
-        select(Notification).where(Notification.kind == "sync_failing")
+        select(Notification).where(Notification.kind == "alert:sync_failing")
     ).all()
     assert sorted(n.user_id for n in notes) == sorted(
         [people["trainer"].user_id, people["manager"].user_id]

@@ -118,6 +118,7 @@ def test_a_token_no_configured_key_can_read_asks_for_reconnecting(
     trainer.session.refresh(credential)
     assert credential.status is ConnectionStatus.NEEDS_REAUTH
     assert credential.last_error is not None and "reconnect" in credential.last_error
+    trainer.alerts_checked()
     told = {n.user_id for n in trainer.session.exec(select(Notification)).all()}
     assert told == {people["trainer"].user_id, people["manager"].user_id}
     assert "some-access-token" not in (run.error or "")
@@ -166,5 +167,6 @@ def test_three_unforeseen_failures_in_a_row_tell_the_trainer_and_managers(
             limiter=RateLimiter(RateLimitItemPerMinute(100), storage_uri="redis://127.0.0.1:1/0"),
             retry=RetryPolicy(attempts=1, sleep=trainer.waits.append),
         )
+        trainer.alerts_checked()
     told = {n.user_id for n in trainer.session.exec(select(Notification)).all()}
     assert told == {people["trainer"].user_id, people["manager"].user_id}
