@@ -48,10 +48,11 @@ from integrations.sessions import (
     delete_session,
     update_session,
 )
-from integrations.trainers import ClientView, list_clients
+from integrations.trainers import ClientView, list_clients, sync_activity
 from pages import _calendar
+from pages._live import Handed, follow, say_activity
 from pages._plain import plain
-from pages._shell import keep_choices, local_time, require, t, table
+from pages._shell import keep_choices, local_time, recheck, require, t, table
 
 NEW = "events_new"
 EDIT = "events_edit"
@@ -441,20 +442,16 @@ sync_state = state_column.selectbox(
     key="events_filter_state",
 )
 
+shown_filter = ScheduleFilter(
+    calendar_id=calendar_id or None,
+    client_id=client_id or None,
+    origin=EventOrigin(origin) if origin else None,
+    sync_state=SyncState(sync_state) if sync_state else None,
+)
 with open_session() as session:
-    items = read_schedule(
-        actor,
-        trainer_id,
-        start,
-        end,
-        filters=ScheduleFilter(
-            calendar_id=calendar_id or None,
-            client_id=client_id or None,
-            origin=EventOrigin(origin) if origin else None,
-            sync_state=SyncState(sync_state) if sync_state else None,
-        ),
-        session=session,
-    )
+    items = read_schedule(actor, trainer_id, start, end, filters=shown_filter, session=session)
+    activity = sync_activity(actor, [trainer_id], session=session)
+handed = Handed((items, activity))
 
 flash = st.session_state.pop("events_flash", None)
 if flash:
@@ -513,181 +510,215 @@ for item in conflicted:
 
 # --- The calendar and the table ----------------------------------------------------------------
 
-# Google's events (a dentist, a family dinner) are counted too: the count is of events, and
-# says how many came from Google when some are the CRM's sessions.
-from_google = sum(1 for item in items if item.event.origin is EventOrigin.GOOGLE)
-dates = {"first": f"{first:%d/%m/%Y}", "last": f"{last:%d/%m/%Y}"}
-if 0 < from_google < len(items):
-    crm = len(items) - from_google
-    st.caption(t("events.count.split", count=len(items), crm=crm, google=from_google, **dates))
-else:
-    st.caption(t("events.count", count=len(items), **dates))
-calendar_tab, table_tab = st.tabs([t("events.tab.calendar"), t("events.tab.table")])
-with calendar_tab:
-    grid = _calendar.week_grid if view == "week" else _calendar.month_grid
-    st.html(grid(items, first, last, today))
-with table_tab:
-    if not items:
-        st.info(t("events.none"))
+
+def read_live() -> tuple[list[Any], Any]:
+    with open_session() as session:
+        return (
+            read_schedule(actor, trainer_id, start, end, filters=shown_filter, session=session),
+            sync_activity(actor, [trainer_id], session=session),
+        )
+
+
+def schedule() -> None:
+    """The count, the grid and the table with each session's sync state; they follow the sync
+    by themselves (pages/_live.py): a booking reaching Google, Google's events arriving."""
+    global actor  # the fragment's own runs re-read who is looking (access turned off)
+    actor = recheck(Capability.VIEW_TRAINER, trainer_id)
+    scheduled, now = handed.take(read_live)
+    say_activity(now)
+    # Google's events (a dentist, a family dinner) are counted too: the count is of events, and
+    # says how many came from Google when some are the CRM's sessions.
+    from_google = sum(1 for item in scheduled if item.event.origin is EventOrigin.GOOGLE)
+    dates = {"first": f"{first:%d/%m/%Y}", "last": f"{last:%d/%m/%Y}"}
+    if 0 < from_google < len(scheduled):
+        crm = len(scheduled) - from_google
+        st.caption(
+            t("events.count.split", count=len(scheduled), crm=crm, google=from_google, **dates)
+        )
     else:
-        table(
-            [
-                {
-                    t("events.col.day"): local_time(item.event.start, zone, "%a %d/%m/%Y"),
-                    t("events.col.time"): _calendar.hours(item.event),
-                    t("col.title"): item.event.title,
-                    t("col.client"): item.event.client_name or "—",
-                    t("events.col.origin"): t(f"events.origin.{item.event.origin.value}"),
-                    t("events.col.calendar"): calendar_names.get(
-                        item.event.google_calendar_id or CRM_ONLY, item.event.google_calendar_id
-                    ),
-                    t("col.sync_state"): _calendar.state_label(item.sync_state),
-                }
-                for item in items
-            ]
-        )
-
-if not can_manage:
-    st.stop()
-
-# --- Book, change, delete ----------------------------------------------------------------------
-
-if flash and flash["overlaps"]:
-    st.warning(
-        "  \n".join([t("events.overlap"), *(f"• {plain(line)}" for line in flash["overlaps"])]),
-        icon="⚠️",
-    )
-
-new_column, edit_column = st.columns(2)
-
-with new_column.expander(t("events.new"), icon="➕"):
-    if st.session_state.pop(f"{NEW}_reset", False):
-        forget_form(NEW)
-    local_now = utcnow().astimezone(ZoneInfo(zone))
-    next_hour = (local_now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
-    if next_hour.date() != local_now.date() or next_hour.hour >= 22:
-        next_hour = datetime.combine(
-            local_now.date() + timedelta(days=1), time(7), local_now.tzinfo
-        )
-    elif next_hour.hour < 6:
-        next_hour = next_hour.replace(hour=7)
-    st.session_state.setdefault(f"{NEW}_title", t("events.default_title"))
-    st.session_state.setdefault(f"{NEW}_day", next_hour.date())
-    st.session_state.setdefault(f"{NEW}_start", next_hour.time())
-    st.session_state.setdefault(f"{NEW}_end", (next_hour + timedelta(hours=1)).time())
-    submitted, slots = session_form(NEW, t("events.create"))
-    if submitted:
-        values = typed(NEW)
-        try:
-            with open_session() as session:
-                created = create_session(
-                    actor,
-                    trainer_id,
-                    values,
-                    allow_past=past_confirmed(NEW, values),
-                    session=session,
-                )
-        except InvalidInput as error:
-            if error.reason == "in_past":
-                warn_past(NEW, slots["day"], values, t("events.create"))
-            else:
-                show_error(slots, error, values)
-        except (AccessDenied, NotFound) as error:
-            show_error(slots, error, values)
+        st.caption(t("events.count", count=len(scheduled), **dates))
+    calendar_tab, table_tab = st.tabs([t("events.tab.calendar"), t("events.tab.table")])
+    with calendar_tab:
+        grid = _calendar.week_grid if view == "week" else _calendar.month_grid
+        st.html(grid(scheduled, first, last, today))
+    with table_tab:
+        if not scheduled:
+            st.info(t("events.none"))
         else:
-            st.session_state.pop(f"{NEW}_past_asked", None)
-            st.session_state[f"{NEW}_reset"] = True
-            show_next(created.id, created.start_at)
-            finish(
-                t("events.created"),
-                overlaps_of(created.start_at, created.end_at, ignore=created.id),
+            table(
+                [
+                    {
+                        t("events.col.day"): local_time(item.event.start, zone, "%a %d/%m/%Y"),
+                        t("events.col.time"): _calendar.hours(item.event),
+                        t("col.title"): item.event.title,
+                        t("col.client"): item.event.client_name or "—",
+                        t("events.col.origin"): t(f"events.origin.{item.event.origin.value}"),
+                        t("events.col.calendar"): calendar_names.get(
+                            item.event.google_calendar_id or CRM_ONLY,
+                            item.event.google_calendar_id,
+                        ),
+                        t("col.sync_state"): _calendar.state_label(item.sync_state),
+                    }
+                    for item in scheduled
+                ]
             )
 
-with edit_column.expander(t("events.edit"), icon="✏️"):
-    choices = {item.event.id: item.event for item in items}
-    if not choices:
-        st.caption(t("events.pick_none"))
-        st.stop()
-    if st.session_state.get("events_pick") not in choices:
-        # Deleted, filtered out or out of the dates: given a value the browser also shows (a
-        # choice left to fall back by itself would keep showing its old label).
-        st.session_state["events_pick"] = next(iter(choices))
-    picked_id = st.selectbox(
-        t("events.pick"),
-        list(choices),
-        format_func={key: describe(event) for key, event in choices.items()}.get,
-        key="events_pick",
-    )
-    event = choices[str(picked_id)]
-    whole_days = event.all_day or event.start.date() != (event.end - timedelta(seconds=1)).date()
-    if st.session_state.get(f"{EDIT}_loaded") != event.id:
-        st.session_state.update(
-            {
-                f"{EDIT}_title": event.title,
-                f"{EDIT}_client": event.client_id if event.client_id in client_names else NOBODY,
-                f"{EDIT}_day": event.start.date(),
-                f"{EDIT}_start": event.start.time().replace(second=0, microsecond=0),
-                f"{EDIT}_end": event.end.time().replace(second=0, microsecond=0),
-                f"{EDIT}_location": event.location or "",
-                f"{EDIT}_notes": event.description or "",
-                f"{EDIT}_loaded": event.id,
-                f"{EDIT}_delete_confirm": False,
-            }
+
+schedule_place = st.container()
+
+
+def manage() -> None:
+    """Book, change and delete sessions; for those who may manage this trainer's sessions."""
+
+    # --- Book, change, delete ------------------------------------------------------------------
+
+    if flash and flash["overlaps"]:
+        st.warning(
+            "  \n".join([t("events.overlap"), *(f"• {plain(line)}" for line in flash["overlaps"])]),
+            icon="⚠️",
         )
-    if whole_days:
-        st.caption(t("events.whole_days"))
-    submitted, slots = session_form(EDIT, t("events.save"), whole_days=whole_days)
-    if submitted:
-        values = typed(EDIT)
-        if whole_days:
-            values.pop("start_at")
-            values.pop("end_at")
-        current = {
-            "title": event.title,
-            "client_id": event.client_id,
-            "start_at": event.start,
-            "end_at": event.end,
-            "location": event.location,
-            "description": event.description,
-        }
-        values["title"] = values["title"].strip()
-        changes = {name: value for name, value in values.items() if value != current[name]}
-        if not changes:
-            slots[None].info(t("events.unchanged"))
-        else:
+
+    new_column, edit_column = st.columns(2)
+
+    with new_column.expander(t("events.new"), icon="➕"):
+        if st.session_state.pop(f"{NEW}_reset", False):
+            forget_form(NEW)
+        local_now = utcnow().astimezone(ZoneInfo(zone))
+        next_hour = (local_now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+        if next_hour.date() != local_now.date() or next_hour.hour >= 22:
+            next_hour = datetime.combine(
+                local_now.date() + timedelta(days=1), time(7), local_now.tzinfo
+            )
+        elif next_hour.hour < 6:
+            next_hour = next_hour.replace(hour=7)
+        st.session_state.setdefault(f"{NEW}_title", t("events.default_title"))
+        st.session_state.setdefault(f"{NEW}_day", next_hour.date())
+        st.session_state.setdefault(f"{NEW}_start", next_hour.time())
+        st.session_state.setdefault(f"{NEW}_end", (next_hour + timedelta(hours=1)).time())
+        submitted, slots = session_form(NEW, t("events.create"))
+        if submitted:
+            values = typed(NEW)
             try:
                 with open_session() as session:
-                    saved = update_session(
+                    created = create_session(
                         actor,
-                        event.id,
-                        changes,
-                        allow_past=past_confirmed(EDIT, values),
+                        trainer_id,
+                        values,
+                        allow_past=past_confirmed(NEW, values),
                         session=session,
                     )
             except InvalidInput as error:
                 if error.reason == "in_past":
-                    warn_past(EDIT, slots["day"], values, t("events.save"))
+                    warn_past(NEW, slots["day"], values, t("events.create"))
                 else:
                     show_error(slots, error, values)
             except (AccessDenied, NotFound) as error:
                 show_error(slots, error, values)
             else:
-                st.session_state.pop(f"{EDIT}_past_asked", None)
-                st.session_state[f"{EDIT}_loaded"] = None
-                show_next(saved.id, saved.start_at)
+                st.session_state.pop(f"{NEW}_past_asked", None)
+                st.session_state[f"{NEW}_reset"] = True
+                show_next(created.id, created.start_at)
                 finish(
-                    t("events.saved"),
-                    overlaps_of(saved.start_at, saved.end_at, ignore=saved.id),
+                    t("events.created"),
+                    overlaps_of(created.start_at, created.end_at, ignore=created.id),
                 )
-    st.divider()
-    st.caption(t("events.delete_explain"))
-    confirmed = st.checkbox(t("events.delete_confirm"), key=f"{EDIT}_delete_confirm")
-    if st.button(t("events.delete"), disabled=not confirmed, key=f"{EDIT}_delete"):
-        try:
-            with open_session() as session:
-                delete_session(actor, event.id, session=session)
-        except (AccessDenied, NotFound) as error:
-            st.error(t("error.denied") if isinstance(error, AccessDenied) else t("error.not_found"))
-        else:
-            st.session_state[f"{EDIT}_loaded"] = None
-            finish(t("events.deleted"))
+
+    with edit_column.expander(t("events.edit"), icon="✏️"):
+        choices = {item.event.id: item.event for item in items}
+        if not choices:
+            st.caption(t("events.pick_none"))
+            return
+        if st.session_state.get("events_pick") not in choices:
+            # Deleted, filtered out or out of the dates: given a value the browser also shows (a
+            # choice left to fall back by itself would keep showing its old label).
+            st.session_state["events_pick"] = next(iter(choices))
+        picked_id = st.selectbox(
+            t("events.pick"),
+            list(choices),
+            format_func={key: describe(event) for key, event in choices.items()}.get,
+            key="events_pick",
+        )
+        event = choices[str(picked_id)]
+        whole_days = (
+            event.all_day or event.start.date() != (event.end - timedelta(seconds=1)).date()
+        )
+        if st.session_state.get(f"{EDIT}_loaded") != event.id:
+            st.session_state.update(
+                {
+                    f"{EDIT}_title": event.title,
+                    f"{EDIT}_client": event.client_id
+                    if event.client_id in client_names
+                    else NOBODY,
+                    f"{EDIT}_day": event.start.date(),
+                    f"{EDIT}_start": event.start.time().replace(second=0, microsecond=0),
+                    f"{EDIT}_end": event.end.time().replace(second=0, microsecond=0),
+                    f"{EDIT}_location": event.location or "",
+                    f"{EDIT}_notes": event.description or "",
+                    f"{EDIT}_loaded": event.id,
+                    f"{EDIT}_delete_confirm": False,
+                }
+            )
+        if whole_days:
+            st.caption(t("events.whole_days"))
+        submitted, slots = session_form(EDIT, t("events.save"), whole_days=whole_days)
+        if submitted:
+            values = typed(EDIT)
+            if whole_days:
+                values.pop("start_at")
+                values.pop("end_at")
+            current = {
+                "title": event.title,
+                "client_id": event.client_id,
+                "start_at": event.start,
+                "end_at": event.end,
+                "location": event.location,
+                "description": event.description,
+            }
+            values["title"] = values["title"].strip()
+            changes = {name: value for name, value in values.items() if value != current[name]}
+            if not changes:
+                slots[None].info(t("events.unchanged"))
+            else:
+                try:
+                    with open_session() as session:
+                        saved = update_session(
+                            actor,
+                            event.id,
+                            changes,
+                            allow_past=past_confirmed(EDIT, values),
+                            session=session,
+                        )
+                except InvalidInput as error:
+                    if error.reason == "in_past":
+                        warn_past(EDIT, slots["day"], values, t("events.save"))
+                    else:
+                        show_error(slots, error, values)
+                except (AccessDenied, NotFound) as error:
+                    show_error(slots, error, values)
+                else:
+                    st.session_state.pop(f"{EDIT}_past_asked", None)
+                    st.session_state[f"{EDIT}_loaded"] = None
+                    show_next(saved.id, saved.start_at)
+                    finish(
+                        t("events.saved"),
+                        overlaps_of(saved.start_at, saved.end_at, ignore=saved.id),
+                    )
+        st.divider()
+        st.caption(t("events.delete_explain"))
+        confirmed = st.checkbox(t("events.delete_confirm"), key=f"{EDIT}_delete_confirm")
+        if st.button(t("events.delete"), disabled=not confirmed, key=f"{EDIT}_delete"):
+            try:
+                with open_session() as session:
+                    delete_session(actor, event.id, session=session)
+            except (AccessDenied, NotFound) as error:
+                st.error(
+                    t("error.denied") if isinstance(error, AccessDenied) else t("error.not_found")
+                )
+            else:
+                st.session_state[f"{EDIT}_loaded"] = None
+                finish(t("events.deleted"))
+
+
+if can_manage:
+    manage()
+follow(schedule_place, schedule, activity)

@@ -113,6 +113,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "he": "סנכרון אחרון: {when} ({outcome})",
     },
     "mine.never_synced": {"en": "Never synced", "he": "טרם סונכרן"},
+    # A part of a page that follows the sync by itself (pages/_live.py)
+    "live.queued": {"en": "A sync is waiting for its turn…", "he": "סנכרון ממתין לתורו…"},
+    "live.running": {"en": "Syncing with Google…", "he": "מסנכרנים עם Google…"},
+    "live.pushing": {"en": "Sending changes to Google…", "he": "שולחים את השינויים ל-Google…"},
     "mine.upcoming": {"en": "Upcoming sessions", "he": "אימונים קרובים"},
     "mine.no_upcoming": {
         "en": "No sessions in the next 7 days.",
