@@ -1,34 +1,26 @@
-"""Shared fixtures: a migrated store on SQLite always, and on PostgreSQL with TEST_DATABASE_URL.
+"""What every test starts from: the defaults of the settings, its own DATA_DIR, and the
+fixtures of tests/support, registered here once (`pytest_plugins`) for the whole suite.
 
-Under CI (CI=true) a test that needs PostgreSQL or the browser fails instead of skipping, so a
-green run always means both were exercised.
+Test modules import helpers and builders from tests.support, never from another test module
+or a conftest (tests/test_import_rules.py keeps that).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel
 
-from db.engine import get_engine
-from db.migrate import upgrade
-from db.models import Role
-from integrations import accounts
 from integrations.config import reset_settings_cache
-from integrations.core.access import Actor
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Modules that build their queue at import (integrations.worker) must not touch the checkout's
 # data/ folder: point them at a throwaway folder before any test module is imported.
 os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="newym-tests-")
+#: The fixtures every test package shares, registered once for the suite.
+pytest_plugins = ["tests.support.store"]
 # Settings this process may have inherited that would change what the tests see.
 _SETTINGS_TO_CLEAR = (
     "APP_ENV",
@@ -50,15 +42,6 @@ _SETTINGS_TO_CLEAR = (
 )
 
 
-def need(condition: bool, reason: str) -> None:
-    """Skip when a resource is missing, except under CI, where a missing resource is a failure."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"CI must run this test, but: {reason}")
-    pytest.skip(reason)
-
-
 @pytest.fixture(autouse=True)
 def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Every test starts from the defaults, with its own DATA_DIR and no .env of the developer."""
@@ -71,104 +54,3 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     reset_settings_cache()
     yield
     reset_settings_cache()
-
-
-def _postgres_server_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return None
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-@pytest.fixture(scope="session")
-def _sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'test.db'}"
-    upgrade(url)
-    return url
-
-
-@pytest.fixture(scope="session")
-def _postgres_url() -> Iterator[str | None]:
-    """A fresh database on the TEST_DATABASE_URL server, migrated once, dropped at the end."""
-    server = _postgres_server_url()
-    if server is None:
-        yield None
-        return
-    name = f"newym_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        get_engine(url).dispose()
-        get_engine.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _empty_tables(engine: Engine) -> None:
-    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(sa.text(f"DELETE FROM {table}"))  # noqa: S608 - table names
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(
-    request: pytest.FixtureRequest,
-    _sqlite_url: str,
-    _postgres_url: str | None,
-    monkeypatch: pytest.MonkeyPatch,
-) -> str:
-    """The URL of an empty, migrated store; services in the test use it through the settings."""
-    if request.param == "postgresql":
-        need(_postgres_url is not None, "TEST_DATABASE_URL is not set")
-        url = str(_postgres_url)
-    else:
-        url = _sqlite_url
-    _empty_tables(get_engine(url))
-    monkeypatch.setenv("DATABASE_URL", url)
-    reset_settings_cache()
-    return url
-
-
-@pytest.fixture
-def engine(database_url: str) -> Engine:
-    return get_engine(database_url)
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as db_session:
-        yield db_session
-
-
-@pytest.fixture
-def people(session: Session) -> dict[str, Actor]:
-    """A small organisation: a manager, a staff member and two trainers."""
-    made = {
-        "manager": accounts.add_user(
-            "boss@example.com", Role.MANAGER, session=session, name="Boss"
-        ),
-        "staff": accounts.add_user("desk@example.com", Role.STAFF, session=session, name="Desk"),
-        "trainer": accounts.add_user(
-            "dana@example.com", Role.TRAINER, session=session, name="Dana"
-        ),
-        "other_trainer": accounts.add_user(
-            "yossi@example.com", Role.TRAINER, session=session, name="Yossi"
-        ),
-    }
-    return {key: accounts.actor_for(user) for key, user in made.items()}
-
-
-def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)

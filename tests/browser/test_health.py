@@ -31,9 +31,9 @@ from tests.browser.conftest import (
     screenshot,
     text,
 )
-from tests.conftest import need
 from tests.integrations.health_rows import channel, connect, log_line, sync_run
 from tests.stack import Stack, running_stack
+from tests.support.ci import need
 
 pytestmark = pytest.mark.browser
 

@@ -22,9 +22,9 @@ from db.models import ConnectionStatus, Role, RunOutcome, Trainer, User, utcnow
 from integrations.demo import DEMO_PEOPLE
 from pages._shell import isolate_rtl
 from tests.browser.conftest import CHROMIUM, demo_email, local_context, log_in, text
-from tests.conftest import need
 from tests.integrations.health_rows import connect, sync_run
 from tests.stack import Stack, running_stack
+from tests.support.ci import need
 
 pytestmark = pytest.mark.browser
 

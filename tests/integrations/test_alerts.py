@@ -26,8 +26,8 @@ from db.models import (
 from integrations import alerts, worker
 from integrations.core.access import Actor
 from integrations.google_calendar import sync
-from tests.conftest import at
 from tests.integrations.health_rows import channel, connect, sync_run
+from tests.support.times import at
 
 NOW = at(2026, 3, 10, 10)
 MINUTE = timedelta(minutes=1)

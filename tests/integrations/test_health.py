@@ -26,8 +26,8 @@ from integrations import accounts, health
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
 from integrations.health import ErrorLogFilter
-from tests.conftest import at
 from tests.integrations.health_rows import channel, connect, log_line, sync_run
+from tests.support.times import at
 
 ZONE = "Asia/Jerusalem"
 # A winter noon in Israel (UTC+2); summer time starts on Friday 27 March 2026.

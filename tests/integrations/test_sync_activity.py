@@ -28,7 +28,7 @@ from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied
 from integrations.trainers import FOLLOW_AT_MOST, SyncActivity, sync_activity
 from integrations.worker import SYNC_PENDING_LEASE
-from tests.conftest import at
+from tests.support.times import at
 
 NOW = at(2026, 12, 8, 9)
 

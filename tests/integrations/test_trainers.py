@@ -21,7 +21,7 @@ from db.models import (
 from integrations import accounts, trainers
 from integrations.core.access import Actor
 from integrations.trainers import NOT_CONNECTED, UPCOMING_DAYS, TrainerOverview
-from tests.conftest import at
+from tests.support.times import at
 
 NOW = at(2026, 12, 8, 9)
 

@@ -214,7 +214,7 @@ def test_the_queue_runs_on_redis_when_redis_url_is_set(monkeypatch: pytest.Monke
 
     from integrations.config import load_settings
     from integrations.core.queue import check_queue, make_huey
-    from tests.conftest import need
+    from tests.support.ci import need
 
     url = os.environ.get("TEST_REDIS_URL")
     need(url is not None, "TEST_REDIS_URL is not set")

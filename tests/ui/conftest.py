@@ -15,7 +15,7 @@ from db.engine import get_engine
 from db.models import utcnow
 from integrations import demo
 from integrations.config import reset_settings_cache
-from tests.conftest import _empty_tables
+from tests.support.store import empty_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -47,7 +47,7 @@ EMAILS = {
 @pytest.fixture
 def demo_store(_sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     engine = get_engine(_sqlite_url)
-    _empty_tables(engine)
+    empty_tables(engine)
     with Session(engine) as session:
         demo.seed_demo(session=session, now=utcnow())
     monkeypatch.setenv("DATABASE_URL", _sqlite_url)

@@ -8,7 +8,7 @@ from limits import RateLimitItemPerMinute
 
 from integrations.config import load_settings
 from integrations.core.ratelimit import RateLimiter, rate_limiter
-from tests.conftest import need
+from tests.support.ci import need
 
 
 def test_requests_beyond_the_budget_wait_for_the_window() -> None:

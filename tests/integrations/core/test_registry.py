@@ -17,8 +17,8 @@ from integrations.core.failures import ErrorKind
 from integrations.core.integration import IntegrationPort, Status
 from integrations.core.retry import RetryPolicy
 from integrations.google_calendar.integration import GOOGLE_CALENDAR
-from tests.conftest import at
 from tests.support.noop_integration import DOWN, NAME, NoopGatewayDown, NoopIntegration
+from tests.support.times import at
 
 NOW = at(2026, 12, 8, 9)
 
