@@ -51,7 +51,12 @@ from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import connection
 from integrations.google_calendar.client import calendar_service, credentials_for
 from integrations.google_calendar.sync import PAGE_SIZE, sync_google_calendar
-from tests.emulators.conftest import GoogleEmulator, callback_params, free_loopback_socket, serving
+from tests.support.google_emulator import (
+    GoogleEmulator,
+    callback_params,
+    free_loopback_socket,
+    serving,
+)
 
 #: Where push channels point when nothing should hear them: the discard port, refused at once.
 NOWHERE = "http://127.0.0.1:9"

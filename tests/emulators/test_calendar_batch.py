@@ -17,7 +17,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from integrations.google_calendar.batch import WireBatch
-from tests.emulators.conftest import CalendarUser, ConnectUser, error_reason
+from tests.support.google_emulator import CalendarUser, ConnectUser, error_reason
 
 Answers = dict[str, tuple[Any, HttpError | None]]
 

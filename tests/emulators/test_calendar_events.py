@@ -13,7 +13,7 @@ from google.auth.transport.requests import Request
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
-from tests.emulators.conftest import (
+from tests.support.google_emulator import (
     CALENDAR_READONLY,
     ConnectUser,
     GoogleEmulator,

@@ -9,7 +9,12 @@ import httplib2
 import pytest
 from googleapiclient.errors import HttpError
 
-from tests.emulators.conftest import ConnectUser, GoogleEmulator, calendar_service, error_reason
+from tests.support.google_emulator import (
+    ConnectUser,
+    GoogleEmulator,
+    calendar_service,
+    error_reason,
+)
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from googleapiclient.errors import HttpError
 
-from tests.emulators.conftest import CalendarUser, ConnectUser, PushReceiver, error_reason
+from tests.support.google_emulator import CalendarUser, ConnectUser, PushReceiver, error_reason
 
 SESSION: dict[str, Any] = {
     "summary": "Session",

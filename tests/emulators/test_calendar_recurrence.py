@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from googleapiclient.errors import HttpError
 
-from tests.emulators.conftest import CalendarUser, ConnectUser
+from tests.support.google_emulator import CalendarUser, ConnectUser
 
 BERLIN = "Europe/Berlin"
 

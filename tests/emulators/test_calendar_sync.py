@@ -11,7 +11,7 @@ import pytest
 from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 
-from tests.emulators.conftest import ConnectUser, GoogleEmulator, error_reason
+from tests.support.google_emulator import ConnectUser, GoogleEmulator, error_reason
 
 
 def _list_all(service: Resource, **params: Any) -> tuple[list[dict[str, Any]], list[Any]]:

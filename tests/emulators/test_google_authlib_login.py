@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.emulators.conftest import (
+from tests.support.google_emulator import (
     LOGIN_REDIRECT_URI,
     GoogleEmulator,
     callback_params,

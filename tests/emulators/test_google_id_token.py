@@ -12,7 +12,7 @@ from google.auth.transport.requests import Request
 from google.oauth2 import id_token
 from google_auth_oauthlib.flow import Flow
 
-from tests.emulators.conftest import (
+from tests.support.google_emulator import (
     CALENDAR_REDIRECT_URI,
     CALENDAR_SCOPES,
     OPENID,

@@ -14,7 +14,7 @@ from oauthlib.oauth2.rfc6749.errors import (
     InvalidGrantError,
 )
 
-from tests.emulators.conftest import (
+from tests.support.google_emulator import (
     CALENDAR_REDIRECT_URI,
     CALENDAR_SCOPES,
     LOGIN_REDIRECT_URI,

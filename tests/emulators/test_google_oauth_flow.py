@@ -8,7 +8,7 @@ from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
 from oauthlib.oauth2.rfc6749.errors import InvalidGrantError
 
-from tests.emulators.conftest import (
+from tests.support.google_emulator import (
     CALENDAR_EVENTS,
     CALENDAR_READONLY,
     CALENDAR_REDIRECT_URI,

@@ -9,7 +9,7 @@ from google.auth.transport.requests import AuthorizedSession, Request
 from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
 
-from tests.emulators.conftest import (
+from tests.support.google_emulator import (
     CALENDAR_READONLY,
     CALENDAR_SCOPES,
     EMAIL,

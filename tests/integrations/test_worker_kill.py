@@ -32,7 +32,6 @@ from tests.integrations.google_calendar.conftest import (  # noqa: F401 - fixtur
     GoogleWorld,
     Trainer,
     account,
-    google,
     google_world,
 )
 

@@ -35,7 +35,7 @@ from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import connection
 from integrations.google_calendar.sync import sync_google_calendar
 from integrations.messages import MESSAGES
-from tests.emulators.conftest import GoogleEmulator, callback_params, google  # noqa: F401
+from tests.support.google_emulator import GoogleEmulator, callback_params
 from tests.ui.conftest import EMAILS
 
 SCOPE_URL = "https://www.googleapis.com/auth"
@@ -83,7 +83,7 @@ class Dana:
 @pytest.fixture
 def dana_unconnected(
     demo_store: str,
-    google: GoogleEmulator,  # noqa: F811
+    google: GoogleEmulator,
     monkeypatch: pytest.MonkeyPatch,
     request: pytest.FixtureRequest,
 ) -> Dana:

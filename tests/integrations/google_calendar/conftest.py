@@ -29,7 +29,7 @@ from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import connection
 from integrations.google_calendar.sync import sync_google_calendar
-from tests.emulators.conftest import GoogleEmulator, callback_params, google  # noqa: F401
+from tests.support.google_emulator import GoogleEmulator, callback_params
 
 PUBLIC_URL = "http://localhost:8501"
 
@@ -89,7 +89,7 @@ class GoogleWorld:
 
 @pytest.fixture
 def google_world(
-    google: GoogleEmulator,  # noqa: F811
+    google: GoogleEmulator,
     database_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> GoogleWorld:
