@@ -20,7 +20,11 @@ from integrations.config import reset_settings_cache
 # data/ folder: point them at a throwaway folder before any test module is imported.
 os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="newym-tests-")
 #: The fixtures every test package shares, registered once for the suite.
-pytest_plugins = ["tests.support.store", "tests.support.google_emulator"]
+pytest_plugins = [
+    "tests.support.store",
+    "tests.support.google_emulator",
+    "tests.support.google_world",
+]
 # Settings this process may have inherited that would change what the tests see.
 _SETTINGS_TO_CLEAR = (
     "APP_ENV",

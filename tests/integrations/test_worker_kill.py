@@ -27,12 +27,10 @@ from integrations.core.access import Actor
 from integrations.core.crypto import generate_key
 from integrations.google_calendar import jobs, service
 from integrations.google_calendar.status import update_google_calendar_sync_settings
-from tests.integrations.google_calendar.conftest import (  # noqa: F401 - fixtures
+from tests.support.google_world import (
     AccountFor,
     GoogleWorld,
     Trainer,
-    account,
-    google_world,
 )
 
 pytestmark = pytest.mark.slow
@@ -63,10 +61,10 @@ def token_key(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def trainer(
     token_key: str,
-    google_world: GoogleWorld,  # noqa: F811
+    google_world: GoogleWorld,
     session: Session,
     people: dict[str, Actor],
-    account: AccountFor,  # noqa: F811
+    account: AccountFor,
 ) -> Trainer:
     email = account()
     google_world.connect(people["trainer"], email, session=session)

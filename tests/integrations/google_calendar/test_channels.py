@@ -14,7 +14,7 @@ from integrations import worker
 from integrations.api import create_app
 from integrations.google_calendar import channels, connection
 from integrations.google_calendar.status import update_google_calendar_sync_settings
-from tests.integrations.google_calendar.conftest import Trainer
+from tests.support.google_world import Trainer
 
 
 def google_channels(trainer: Trainer) -> list[dict[str, Any]]:

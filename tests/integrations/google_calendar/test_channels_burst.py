@@ -13,9 +13,9 @@ from db.models import WebhookChannel
 from integrations import worker
 from integrations.api import create_app
 from integrations.google_calendar import channels
-from tests.integrations.google_calendar.conftest import Trainer
-from tests.integrations.google_calendar.test_channels_webhook import headers, queued
 from tests.support.aio import run_in_own_loop
+from tests.support.google_world import Trainer
+from tests.support.push_notifications import headers, queued
 
 PUSHES = 120
 

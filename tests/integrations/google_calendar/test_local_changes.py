@@ -13,7 +13,7 @@ from integrations import sessions, worker
 from integrations.core import registry
 from integrations.core.access import Actor
 from integrations.google_calendar.status import update_google_calendar_sync_settings
-from tests.integrations.google_calendar.conftest import NEXT_WEEK, Trainer
+from tests.support.google_world import NEXT_WEEK, Trainer
 from tests.support.noop_integration import NoopIntegration
 
 

@@ -18,10 +18,7 @@ from sqlalchemy.engine import Engine
 
 from db.models import EventOrigin, RunOutcome, SyncState
 from integrations.google_calendar import pull
-from tests.integrations.google_calendar import test_sync
-from tests.integrations.google_calendar.test_sync import NEXT_WEEK, Trainer, timed
-
-trainer = test_sync.trainer  # the connected trainer of test_sync.py
+from tests.support.google_world import NEXT_WEEK, Trainer, timed
 
 
 def _seed(trainer: Trainer, count: int, offset_hours: int = 0) -> None:

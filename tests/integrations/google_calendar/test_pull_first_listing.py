@@ -22,7 +22,7 @@ from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import sync
 from integrations.google_calendar.events import GoogleEvent
-from tests.integrations.google_calendar.conftest import Trainer
+from tests.support.google_world import Trainer
 
 START = datetime(2030, 3, 12, 6, 0, tzinfo=UTC)
 

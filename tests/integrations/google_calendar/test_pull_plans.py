@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from db.models import RunOutcome
-from tests.integrations.google_calendar.conftest import NEXT_WEEK, Trainer
+from tests.support.google_world import NEXT_WEEK, Trainer
 
 #: Only PostgreSQL: the SQLite plan is read in test_pull.py through EXPLAIN QUERY PLAN.
 on_postgres = pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from integrations.google_calendar.status import (
     permissions,
     update_google_calendar_sync_settings,
 )
-from tests.integrations.google_calendar.conftest import AccountFor, GoogleWorld, Trainer
+from tests.support.google_world import AccountFor, GoogleWorld, Trainer
 
 
 def test_a_trainer_who_never_connected_sees_sensible_defaults(

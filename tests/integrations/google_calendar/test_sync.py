@@ -27,11 +27,7 @@ from integrations.core.access import Actor
 from integrations.core.ratelimit import RateLimiter
 from integrations.google_calendar.status import update_google_calendar_sync_settings
 from integrations.google_calendar.sync import sync_google_calendar
-from tests.integrations.google_calendar import conftest
-from tests.integrations.google_calendar.conftest import JERUSALEM, NEXT_WEEK, Trainer, timed
-
-# test_pull.py reads `test_sync.trainer`; the fixture itself lives in conftest.py.
-trainer = conftest.trainer
+from tests.support.google_world import JERUSALEM, NEXT_WEEK, Trainer, timed
 
 
 def test_google_events_appear_locally_and_crm_sessions_appear_in_google(trainer: Trainer) -> None:

@@ -22,7 +22,7 @@ from integrations.core.crypto import TokenCipher, generate_key
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
 from integrations.google_calendar.sync import sync_google_calendar
-from tests.integrations.google_calendar.conftest import JERUSALEM, NEXT_WEEK, Trainer, timed
+from tests.support.google_world import JERUSALEM, NEXT_WEEK, Trainer, timed
 
 
 def runs(trainer: Trainer) -> list[SyncRun]:

@@ -59,7 +59,7 @@ from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import channels
 from integrations.google_calendar.events import PRIVATE_EVENT_ID
 from integrations.google_calendar.sync import sync_google_calendar
-from tests.integrations.google_calendar.conftest import GoogleWorld
+from tests.support.google_world import GoogleWorld
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 #: Late March next year: the days around the switch to summer time in Israel and in Europe.
