@@ -24,6 +24,8 @@ pytest_plugins = [
     "tests.support.store",
     "tests.support.google_emulator",
     "tests.support.google_world",
+    "tests.support.apptest",
+    "tests.support.browser",
 ]
 # Settings this process may have inherited that would change what the tests see.
 _SETTINGS_TO_CLEAR = (

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from integrations.demo import DEMO_PEOPLE
-from tests.stack import open_ports, running_stack, still_running
+from tests.support.stack import open_ports, running_stack, still_running
 
 pytestmark = pytest.mark.slow
 

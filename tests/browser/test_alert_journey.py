@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from db.engine import get_engine
 from db.models import Role, User
 from integrations.demo import DEMO_PEOPLE
-from tests.browser.conftest import (
+from tests.support.browser import (
     demo_email,
     local_context,
     log_in,
@@ -27,7 +27,7 @@ from tests.browser.conftest import (
     text,
     wait_until_idle,
 )
-from tests.stack import Stack
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 

@@ -18,8 +18,8 @@ from sqlmodel import Session, col, delete, select
 from db.engine import get_engine
 from db.models import CalendarEvent, EventOrigin, Role, SyncState, Trainer, User, utcnow
 from integrations.schedule import week_containing
-from tests.browser.conftest import demo_email, log_in, text
-from tests.stack import Stack
+from tests.support.browser import demo_email, log_in, text
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 

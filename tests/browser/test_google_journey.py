@@ -25,8 +25,8 @@ from db.engine import get_engine
 from db.models import Role, User
 from integrations import accounts
 from integrations.trainers import list_upcoming_sessions
-from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
-from tests.stack import Stack
+from tests.support.browser import demo_email, log_in, screenshot, text, wait_until_idle
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 

@@ -23,7 +23,7 @@ from db.models import (
     utcnow,
 )
 from integrations import alerts
-from tests.browser.conftest import (
+from tests.support.browser import (
     CHROMIUM,
     demo_email,
     local_context,
@@ -31,9 +31,9 @@ from tests.browser.conftest import (
     screenshot,
     text,
 )
-from tests.integrations.health_rows import channel, connect, log_line, sync_run
-from tests.stack import Stack, running_stack
 from tests.support.ci import need
+from tests.support.health_rows import channel, connect, log_line, sync_run
+from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 

@@ -21,10 +21,10 @@ from db.engine import get_engine
 from db.models import ConnectionStatus, Role, RunOutcome, Trainer, User, utcnow
 from integrations.demo import DEMO_PEOPLE
 from pages._shell import isolate_rtl
-from tests.browser.conftest import CHROMIUM, demo_email, local_context, log_in, text
-from tests.integrations.health_rows import connect, sync_run
-from tests.stack import Stack, running_stack
+from tests.support.browser import CHROMIUM, demo_email, local_context, log_in, text
 from tests.support.ci import need
+from tests.support.health_rows import connect, sync_run
+from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.browser
 

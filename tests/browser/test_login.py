@@ -11,8 +11,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
-from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
-from tests.stack import Stack
+from tests.support.browser import demo_email, log_in, screenshot, text, wait_until_idle
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 

@@ -8,8 +8,8 @@ from sqlmodel import Session, col, func, select
 
 from db.engine import get_engine
 from db.models import ConnectionStatus, IntegrationCredential, Role, Trainer
-from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
-from tests.stack import Stack
+from tests.support.browser import demo_email, log_in, screenshot, text, wait_until_idle
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
 from integrations.demo import DEMO_PEOPLE
-from tests.browser.conftest import demo_email, log_in, screenshot, text, wait_until_idle
-from tests.stack import Stack
+from tests.support.browser import demo_email, log_in, screenshot, text, wait_until_idle
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 

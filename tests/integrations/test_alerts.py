@@ -26,7 +26,7 @@ from db.models import (
 from integrations import alerts, worker
 from integrations.core.access import Actor
 from integrations.google_calendar import sync
-from tests.integrations.health_rows import channel, connect, sync_run
+from tests.support.health_rows import channel, connect, sync_run
 from tests.support.times import at
 
 NOW = at(2026, 3, 10, 10)

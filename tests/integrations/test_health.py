@@ -26,7 +26,7 @@ from integrations import accounts, health
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
 from integrations.health import ErrorLogFilter
-from tests.integrations.health_rows import channel, connect, log_line, sync_run
+from tests.support.health_rows import channel, connect, log_line, sync_run
 from tests.support.times import at
 
 ZONE = "Asia/Jerusalem"

@@ -5,16 +5,15 @@ Thursday, in Asia/Jerusalem."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Node
 
-from db.engine import get_engine
 from db.models import (
     CalendarEvent,
     Client,
@@ -29,35 +28,21 @@ from db.models import (
     utcnow,
 )
 from integrations import worker
-from integrations.schedule import day_span, month_containing, today_in, week_containing
-from tests.ui.conftest import EMAILS
+from integrations.schedule import month_containing, today_in, week_containing
+from tests.support.events_page import (
+    JERUSALEM,
+    events_page,
+    store,
+    stored_events,
+    this_week,
+    trainer,
+)
+from tests.support.events_page import conflict_on as _conflict_on
 
-PAGE = "pages/events.py"
-JERUSALEM = "Asia/Jerusalem"
 YOSSI = "yossi@demo.newym.co.il"
 
 
 # --- Helpers ---------------------------------------------------------------------------------
-
-
-def events_page(app_as: Callable[..., AppTest], role: str, lang: str = "en") -> AppTest:
-    at = app_as(EMAILS[role], lang).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def store(url: str) -> Session:
-    return Session(get_engine(url), expire_on_commit=False)
-
-
-def trainer(url: str, email: str = EMAILS["trainer"]) -> Trainer:
-    with store(url) as session:
-        return session.exec(select(Trainer).where(Trainer.email == email)).one()
-
-
-def this_week(zone: str = JERUSALEM) -> tuple[date, date]:
-    return week_containing(today_in(zone, utcnow()))
 
 
 def friday_ahead() -> date:
@@ -65,24 +50,6 @@ def friday_ahead() -> date:
     future whatever day the tests run, so no "starts in the past" question comes up."""
     today = today_in(JERUSALEM, utcnow())
     return today + timedelta(days=(4 - today.weekday()) % 7 or 7)
-
-
-def stored_events(url: str, trainer_id: str, zone: str = JERUSALEM) -> list[CalendarEvent]:
-    """What the store holds for this week (the page's default range), soonest first."""
-    start, end = day_span(*this_week(zone), zone)
-    with store(url) as session:
-        return list(
-            session.exec(
-                select(CalendarEvent)
-                .where(
-                    CalendarEvent.trainer_id == trainer_id,
-                    CalendarEvent.start_at < end,
-                    CalendarEvent.end_at > start,
-                    col(CalendarEvent.deleted_at).is_(None),
-                )
-                .order_by(col(CalendarEvent.start_at))
-            ).all()
-        )
 
 
 def table_rows(at: AppTest) -> list[dict[str, Any]]:
@@ -535,31 +502,6 @@ def test_deleting_needs_a_confirmation_and_then_the_session_is_gone(
 
 
 # --- Conflicts -------------------------------------------------------------------------------
-
-
-def _conflict_on(url: str, event: CalendarEvent) -> SyncConflict:
-    google_start = event.start_at + timedelta(hours=1)
-    conflict = SyncConflict(
-        trainer_id=event.trainer_id,
-        event_id=event.id,
-        local_version={
-            "summary": event.title,
-            "start": event.start_at.isoformat(),
-            "end": event.end_at.isoformat(),
-            "deleted": False,
-        },
-        google_version={
-            "summary": "Moved in Google",
-            "start": {"dateTime": google_start.astimezone(UTC).isoformat()},
-            "end": {"dateTime": (google_start + timedelta(hours=1)).astimezone(UTC).isoformat()},
-            "status": "confirmed",
-        },
-        winner="local",
-    )
-    with store(url) as session:
-        session.add(conflict)
-        session.commit()
-    return conflict
 
 
 def test_a_trainer_settles_a_conflict_by_keeping_googles_version(

@@ -35,8 +35,8 @@ from integrations.core.retry import RetryPolicy
 from integrations.google_calendar import connection
 from integrations.google_calendar.sync import sync_google_calendar
 from integrations.messages import MESSAGES
+from tests.support.apptest import EMAILS
 from tests.support.google_emulator import GoogleEmulator, callback_params
-from tests.ui.conftest import EMAILS
 
 SCOPE_URL = "https://www.googleapis.com/auth"
 

@@ -25,8 +25,9 @@ from db.models import (
 )
 from integrations import worker
 from integrations.google_calendar.connection import _hash_state
-from tests.ui.conftest import EMAILS
-from tests.ui.test_sync_pages import _connect, _record_run
+from tests.support.apptest import EMAILS
+from tests.support.sync_rows import connect_google as _connect
+from tests.support.sync_rows import record_run as _record_run
 
 
 def _open(at: AppTest) -> AppTest:

@@ -3,7 +3,6 @@ charts, the error log with its filters, the drill-down to a run, and the CSV exp
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -19,8 +18,9 @@ from db.models import ConnectionStatus, LogLevel, RunOutcome, SyncTrigger, Train
 from integrations import accounts, alerts
 from integrations.core.retry import ErrorKind
 from integrations.messages import MESSAGES
-from tests.integrations.health_rows import channel, connect, log_line, sync_run
-from tests.ui.conftest import EMAILS, ROOT, run_fragments
+from tests.support.apptest import EMAILS, ROOT, run_fragments
+from tests.support.audit_events import recorded_events as _recorded_events
+from tests.support.health_rows import channel, connect, log_line, sync_run
 
 PAGE = "pages/health.py"
 
@@ -250,27 +250,6 @@ def test_error_log_filters_survive_a_switch_to_hebrew_with_hebrew_labels(
 
 
 # --- Labels, not internal names ---------------------------------------------------------------
-
-
-def _recorded_events() -> set[str]:
-    """Every event name the code writes to the integration log (`audit.record(session, name)`)."""
-    names: set[str] = set()
-    for path in (ROOT / "integrations").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "record"
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == "audit"
-                and len(node.args) > 1
-            ):
-                names |= {
-                    c.value
-                    for c in ast.walk(node.args[1])
-                    if isinstance(c, ast.Constant) and isinstance(c.value, str)
-                }
-    return names
 
 
 def test_every_event_the_code_logs_and_every_trigger_and_error_kind_has_a_label() -> None:

@@ -17,9 +17,9 @@ from db.models import Integration, LogLevel, RunOutcome, Trainer, utcnow
 from integrations.core import audit
 from integrations.core.retry import ErrorKind
 from integrations.messages import MESSAGES
-from tests.integrations.health_rows import connect, sync_run
-from tests.ui.conftest import EMAILS
-from tests.ui.test_health import _recorded_events
+from tests.support.apptest import EMAILS
+from tests.support.audit_events import recorded_events as _recorded_events
+from tests.support.health_rows import connect, sync_run
 
 PAGE = "pages/health.py"
 #: Events whose message is already data a person reads as it is (an address, Google's code).

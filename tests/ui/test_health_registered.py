@@ -10,8 +10,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from integrations.core import registry
+from tests.support.apptest import EMAILS
 from tests.support.noop_integration import NoopIntegration
-from tests.ui.conftest import EMAILS
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import get_engine
 from db.models import IntegrationCredential, User
-from tests.ui.conftest import EMAILS
+from tests.support.apptest import EMAILS
 
 
 def _switch(at: AppTest, lang: str) -> AppTest:

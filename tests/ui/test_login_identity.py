@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from db.engine import get_engine
 from db.models import IntegrationLog, User
 from pages._plain import plain
-from tests.ui.conftest import EMAILS, logged_in
+from tests.support.apptest import EMAILS, logged_in
 
 
 def _titles(at: AppTest) -> list[str]:

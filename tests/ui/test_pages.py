@@ -11,7 +11,7 @@ from db.engine import get_engine
 from db.models import Notification, User
 from integrations import accounts
 from integrations.core.notifications import notify
-from tests.ui.conftest import EMAILS, logged_in
+from tests.support.apptest import EMAILS, logged_in
 
 
 def _user_id(store: str, email: str) -> str:

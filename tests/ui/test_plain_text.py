@@ -46,7 +46,8 @@ def test_a_google_title_with_markdown_and_latex_shows_as_typed_in_the_conflict_c
 ) -> None:
     """A title typed in Google Calendar reaches the trainer's conflict card: `$...$` must not
     turn into a formula, nor `**`, `:red[...]` or `<img>` into formatting."""
-    from tests.ui.test_events import _conflict_on, events_page, store, stored_events, trainer
+    from tests.support.events_page import conflict_on as _conflict_on
+    from tests.support.events_page import events_page, store, stored_events, trainer
 
     title = "$x^2$ **big** :red[alarm] <img src=x onerror=alert(1)>"
     dana = trainer(demo_store)

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages._shell import PDI, RLI, isolate_rtl
-from tests.ui.conftest import EMAILS
+from tests.support.apptest import EMAILS
 
 
 @pytest.mark.parametrize(

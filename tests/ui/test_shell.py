@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.conftest import EMAILS, ROOT
+from tests.support.apptest import EMAILS, ROOT
 
 PAGE_FILES = {
     "my_integrations": "pages/my_integrations.py",

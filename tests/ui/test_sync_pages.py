@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,64 +14,19 @@ from db.engine import get_engine
 from db.models import (
     ConnectionStatus,
     GoogleCalendarSyncSettings,
-    Integration,
     IntegrationCredential,
     Lease,
     RunOutcome,
     SyncRun,
     SyncTrigger,
     Trainer,
-    User,
     utcnow,
 )
 from integrations import accounts, worker
 from integrations.messages import MESSAGES
-from tests.ui.conftest import EMAILS, run_fragments
-
-CALENDARS = [
-    {"id": "dana@gmail.com", "summary": "Dana", "access_role": "owner", "primary": True},
-    {
-        "id": "studio@group.calendar.google.com",
-        "summary": "Studio",
-        "access_role": "writer",
-        "primary": False,
-    },
-    {
-        "id": "holidays@group.calendar.google.com",
-        "summary": "Holidays",
-        "access_role": "reader",
-        "primary": False,
-    },
-]
-
-
-def _trainer_id(store: str, email: str) -> str:
-    with Session(get_engine(store)) as session:
-        trainer_id = session.exec(select(User.trainer_id).where(User.email == email)).one()
-    assert trainer_id is not None
-    return trainer_id
-
-
-def _connect(store: str, email: str) -> str:
-    trainer_id = _trainer_id(store, email)
-    with Session(get_engine(store)) as session:
-        session.add(
-            IntegrationCredential(
-                trainer_id=trainer_id,
-                integration=Integration.GOOGLE_CALENDAR,
-                account_email=email,
-                calendars=CALENDARS,
-            )
-        )
-        session.add(
-            GoogleCalendarSyncSettings(
-                trainer_id=trainer_id,
-                default_calendar_id="dana@gmail.com",
-                import_calendar_ids=["dana@gmail.com"],
-            )
-        )
-        session.commit()
-    return trainer_id
+from tests.support.apptest import EMAILS, run_fragments
+from tests.support.sync_rows import connect_google as _connect
+from tests.support.sync_rows import record_run as _record_run
 
 
 def test_sync_settings_ask_to_connect_first(app_as: Callable[..., AppTest]) -> None:
@@ -197,15 +151,6 @@ def test_a_trainer_cannot_open_manual_sync(app_as: Callable[..., AppTest]) -> No
     at = app_as(EMAILS["trainer"]).run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/manual_sync.py")
-
-
-def _record_run(store: str, trainer_id: str, outcome: RunOutcome, **values: Any) -> None:
-    """What the worker writes when a sync ends (the tests play the worker)."""
-    with Session(get_engine(store)) as session:
-        session.add(
-            SyncRun(trainer_id=trainer_id, trigger=SyncTrigger.MANUAL, outcome=outcome, **values)
-        )
-        session.commit()
 
 
 def _start_sync_for_everyone(at: AppTest) -> None:

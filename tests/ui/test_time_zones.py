@@ -21,7 +21,7 @@ from db.models import (
     User,
 )
 from integrations.core.notifications import notify
-from tests.ui.conftest import EMAILS
+from tests.support.apptest import EMAILS
 
 #: 12:00 UTC on 1 July 2099: 08:00 in New York (EDT), 15:00 in Jerusalem (IDT); far ahead, so the
 #: card shows it as a live token ("valid until") whatever day the suite runs.

@@ -78,7 +78,7 @@ def test_a_csv_cell_that_a_spreadsheet_would_run_as_a_formula_is_kept_as_text(
     """Trainer names and messages come from people and from Google: any of them may start with
     a formula sign, and the manager's spreadsheet must show it, not run it."""
     from db.models import Trainer, utcnow
-    from tests.integrations.health_rows import log_line
+    from tests.support.health_rows import log_line
 
     trainer = Trainer(name=f"{start}cmd|' /C calc'!A0", email="evil@example.com")
     session.add(trainer)
@@ -97,7 +97,7 @@ def test_ordinary_csv_cells_are_left_as_they_are(
     session: Session, people: dict[str, Actor]
 ) -> None:
     from db.models import utcnow
-    from tests.integrations.health_rows import log_line
+    from tests.support.health_rows import log_line
 
     log_line(session, utcnow(), "Google answered 503 (3 retries) — נכשל")
     data = health.export_error_log_csv(

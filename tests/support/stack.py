@@ -28,7 +28,7 @@ import httpx
 
 from integrations.config import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 15.0
 _OUTPUT_TAIL = 12_000  # characters of the stack's output quoted in a failure message

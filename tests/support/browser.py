@@ -16,8 +16,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sy
 from db.models import Role
 from integrations.demo import DEMO_PEOPLE
 from integrations.messages import MESSAGES
-from tests.stack import ROOT, Stack, running_stack
 from tests.support.ci import need
+from tests.support.stack import ROOT, Stack, running_stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
