@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.support.google_world",
     "tests.support.apptest",
     "tests.support.browser",
+    "tests.support.mail_emulator",
 ]
 # Settings this process may have inherited that would change what the tests see.
 _SETTINGS_TO_CLEAR = (

@@ -17,9 +17,6 @@ from tests.support.mail_emulator import (
     retrieve_all,
 )
 
-mail_emulator_session = fixtures.mail_emulator_session
-mail_emulator = fixtures.mail_emulator
-
 VERP = "bounces+msg-7f3a@newym.test"
 
 

@@ -11,9 +11,6 @@ import pytest
 from tests.support import mail_emulator as fixtures
 from tests.support.mail_emulator import MailEmulatorClient
 
-mail_emulator_session = fixtures.mail_emulator_session
-mail_emulator = fixtures.mail_emulator
-
 
 def reminder(to: str = "client@example.com", size: int = 0) -> EmailMessage:
     message = EmailMessage()

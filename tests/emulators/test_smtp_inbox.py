@@ -14,11 +14,7 @@ from typing import Any
 
 import httpx
 
-from tests.support import mail_emulator as fixtures
 from tests.support.mail_emulator import MailEmulatorClient
-
-mail_emulator_session = fixtures.mail_emulator_session
-mail_emulator = fixtures.mail_emulator
 
 HEBREW_HTML = (
     "<html><head><style>p{color:#333}</style></head><body>"

@@ -17,12 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import mail_emulator as fixtures
 from tests.support.ci import need
 from tests.support.mail_emulator import MailEmulatorClient
-
-mail_emulator_session = fixtures.mail_emulator_session
-mail_emulator = fixtures.mail_emulator
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,11 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from tests.support import mail_emulator as fixtures
 from tests.support.mail_emulator import SMTP_PASSWORD, SMTP_USER, MailEmulatorClient, parse
-
-mail_emulator_session = fixtures.mail_emulator_session
-mail_emulator = fixtures.mail_emulator
 
 
 def hebrew_message(to: str = "client@example.com") -> EmailMessage:

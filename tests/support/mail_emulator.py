@@ -2,10 +2,8 @@
 free loopback ports, in a thread of this process.
 
 One emulator for the session (`mail_emulator_session`); `mail_emulator` resets it before each
-test (messages, counters, faults, bounce rules), so tests never see each other's mail. Import
-both names into a test module to use them:
-
-    from tests.support.mail_emulator import mail_emulator, mail_emulator_session  # noqa: F401
+test (messages, counters, faults, bounce rules), so tests never see each other's mail. Both are
+registered for the suite by tests/conftest.py; a test names `mail_emulator` to use it.
 """
 
 from __future__ import annotations
