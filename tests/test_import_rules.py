@@ -62,6 +62,77 @@ def test_the_rule_sees_every_way_of_importing(tmp_path: Path, source: str) -> No
     }
 
 
+TESTS = sorted((ROOT / "tests").rglob("*.py"))
+#: Written in two parts, so that this file does not hold what it looks for.
+REDEFINED_FIXTURE = "noqa: " + "F811"
+
+
+def modules_named(source: str, package: str) -> Iterator[tuple[int, str]]:
+    """Every module a test file of `package` imports, at the top or inside a function, with
+    `from package import module` and relative imports spelled out as the modules they name."""
+    parts = package.split(".")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[: len(parts) - node.level + 1] if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            yield node.lineno, module
+            yield from ((node.lineno, f"{module}.{alias.name}") for alias in node.names)
+
+
+def _is_test_module_or_conftest(module: str) -> bool:
+    last = module.rsplit(".", 1)[-1]
+    return module.split(".")[0] == "tests" and (last.startswith("test_") or last == "conftest")
+
+
+def test_no_test_module_imports_another_test_module_or_a_conftest() -> None:
+    """Shared fixtures and builders live in tests/support, whose fixtures tests/conftest.py
+    registers once; a test module imported by another re-registers its fixtures there."""
+    assert TESTS, "no test modules found"
+    found = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in TESTS
+        for line, module in modules_named(
+            path.read_text(encoding="utf-8"), ".".join(path.relative_to(ROOT).parent.parts)
+        )
+        if _is_test_module_or_conftest(module)
+    ]
+    assert found == []
+
+
+def test_no_fixture_is_imported_over_its_own_name_in_tests() -> None:
+    """A fixture imported into a module and then requested by name needs `noqa` for F811."""
+    assert [
+        str(path.relative_to(ROOT))
+        for path in TESTS
+        if REDEFINED_FIXTURE in path.read_text(encoding="utf-8")
+    ] == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from tests.ui.test_events import store\n",
+        "from tests.integrations.google_calendar import test_sync\n",
+        "import tests.browser.conftest\n",
+        "def helper():\n    from tests.ui.conftest import EMAILS\n",
+        "from .test_sync import Trainer\n",
+        "from . import conftest\n",
+        "from ..health_rows import connect\nfrom .conftest import Trainer\n",
+    ],
+)
+def test_the_test_module_rule_sees_every_way_of_importing(source: str) -> None:
+    named = [name for _, name in modules_named(source, "tests.integrations.google_calendar")]
+    assert any(_is_test_module_or_conftest(name) for name in named), named
+
+
+def test_the_test_module_rule_lets_support_modules_be_imported() -> None:
+    source = "from tests.support.google_world import Trainer\nfrom tests.support import ci\n"
+    named = [name for _, name in modules_named(source, "tests.ui")]
+    assert not any(_is_test_module_or_conftest(name) for name in named), named
+
+
 #: Who may write notifications: the alert engine, the helper that writes each reader's text, and
 #: the module that adds the rows. An integration's engines record outcomes and connection
 #: states; the alert engine alone raises and resolves alerts (issue 9, point 2).

@@ -1,1 +1,3 @@
-"""Helpers and fixtures shared by test packages (import the fixtures a module uses)."""
+"""Fixtures and builders shared by the test packages: tests/conftest.py registers the fixture
+modules once (`pytest_plugins`); a test module imports builders from here, never from another
+test module or a conftest."""
