@@ -24,8 +24,8 @@ from sqlmodel import Session, col, select
 from db.engine import get_engine
 from db.models import CalendarEvent, Role, RunOutcome, SyncRun, User
 from integrations import accounts
-from tests.browser.conftest import log_in, text
-from tests.stack import Stack
+from tests.support.browser import log_in, text
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.browser
 

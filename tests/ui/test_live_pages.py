@@ -24,8 +24,10 @@ from integrations.messages import MESSAGES
 from integrations.worker import SYNC_PENDING_LEASE
 from pages._live import LISTENING_SECONDS
 from pages._shell import LIVE_SECONDS
-from tests.ui.conftest import EMAILS, run_fragments
-from tests.ui.test_sync_pages import _connect, _record_run, _trainer_id
+from tests.support.apptest import EMAILS, run_fragments
+from tests.support.sync_rows import connect_google as _connect
+from tests.support.sync_rows import demo_trainer_id as _trainer_id
+from tests.support.sync_rows import record_run as _record_run
 
 Runner = local_script_runner.LocalScriptRunner
 
