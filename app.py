@@ -11,10 +11,10 @@ from typing import Any
 import streamlit as st
 
 from db.models import Role
-from integrations import accounts
 from integrations.config import ConfigurationError, get_settings
 from integrations.core.logging import configure_logging
 from integrations.core.notifications import unread_count
+from integrations.crm import accounts
 from integrations.messages import LANGUAGES
 from integrations.runtime import session as open_session
 from pages._plain import plain

@@ -47,7 +47,8 @@ def create_async_app() -> FastAPI:
 if __name__ == "__main__":
     import uvicorn
 
-    # The options of `python -m integrations api` (integrations/cli.py), so only the work differs.
+    # The options of `python -m integrations api` (integrations/processes/cli.py), so only the
+    # work differs.
     uvicorn.run(
         "bench.bare_api:create_async_app"
         if sys.argv[2:] == ["async"]

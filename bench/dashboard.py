@@ -497,8 +497,9 @@ def _with_session(engine: sa.Engine, call: Callable[[Session], object]) -> Calla
 
 def health_service_timings(world: World, plan: Plan) -> dict[str, float]:
     from db.engine import get_engine
-    from integrations import accounts, alerts, health
-    from integrations.health import ErrorLogFilter
+    from integrations.crm import accounts
+    from integrations.monitoring import alerts, health
+    from integrations.monitoring.health import ErrorLogFilter
 
     engine = get_engine(world.url)
     with Session(engine) as session:
@@ -579,8 +580,8 @@ def events_service_timings(world: World, plan: Plan) -> dict[str, float]:
     trainers' overview, as the Trainers page (every trainer) and a trainer's home (one) ask."""
     from db.engine import get_engine
     from db.models import SyncState
-    from integrations import accounts, schedule, trainers
-    from integrations.schedule import ScheduleFilter
+    from integrations.crm import accounts, schedule, trainers
+    from integrations.crm.schedule import ScheduleFilter
 
     engine = get_engine(world.url)
     with Session(engine) as session:

@@ -404,7 +404,7 @@ def push_table(results: Results) -> Table:
         )
     table.notes.append(
         "A connected trainer in sync books N sessions in the CRM (inserted as "
-        "`sessions.create_session` leaves them: pending); the next `sync_google_calendar` sends "
+        "`bookings.create_booking` leaves them: pending); the next `sync_google_calendar` sends "
         "them as inserts with our own ids, 50 to a batch request. All HTTP requests adds the "
         "incremental list that every sync starts with. The time is the median of the whole run."
     )

@@ -36,7 +36,6 @@ from db.models import (
     utcnow,
 )
 from emulators.google.app import create_app
-from integrations import accounts
 from integrations.config import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -48,6 +47,7 @@ from integrations.core.access import Actor
 from integrations.core.crypto import TokenCipher, cipher_from_settings, generate_key
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
+from integrations.crm import accounts
 from integrations.google_calendar import connection
 from integrations.google_calendar.client import calendar_service, credentials_for
 from integrations.google_calendar.sync import PAGE_SIZE, sync_google_calendar
@@ -264,7 +264,7 @@ class World:
             session.commit()
 
     def book_sessions(self, trainer: Trainer, count: int) -> None:
-        """`count` CRM sessions waiting to reach Google, as `sessions.create_session` leaves
+        """`count` CRM sessions waiting to reach Google, as `bookings.create_booking` leaves
         them (inserted in one transaction: booking is not what is measured)."""
         start = utcnow().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         with self.session() as session:

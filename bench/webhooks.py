@@ -256,7 +256,7 @@ def queued_syncs(world: World, trainer_ids: list[str]) -> tuple[Counter[str], in
     # Imported here: the module builds its queue from the settings the moment it is imported.
     from db.engine import get_engine
     from integrations.core import lease
-    from integrations.worker import SYNC_PENDING_LEASE
+    from integrations.processes.worker import SYNC_PENDING_LEASE
 
     huey = make_huey(world.settings)
     store = get_engine(world.settings.DATABASE_URL)
@@ -456,7 +456,8 @@ def webhook_table(measured_stores: list[Webhooks]) -> Table:
         f"{BURSTS} bursts per server, the three servers taking turns, from the same sender "
         "with the same concurrency; "
         "the figures are over all of a server's bursts. The product answers the push path "
-        "before FastAPI's middleware and routing (integrations/api.py `PushEndpoint`) and hands "
+        "before FastAPI's middleware and routing (integrations/processes/api.py `PushEndpoint`) "
+        "and hands "
         "the store work of the pushes that arrived together to one of a few threads "
         "(integrations/core/lanes.py), so it pays for neither FastAPI's layers nor a thread hop "
         "per request, and can pass the floor."

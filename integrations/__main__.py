@@ -2,6 +2,6 @@
 
 import sys
 
-from integrations.cli import main
+from integrations.processes.cli import main
 
 sys.exit(main())

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from db.models import SyncState
-from integrations.schedule import ScheduledEvent, week_containing
-from integrations.sessions import EventView
+from integrations.crm.bookings import EventView
+from integrations.crm.schedule import ScheduledEvent, week_containing
 from pages._shell import WEEKDAYS, is_rtl, lang, t
 
 HOUR_PX = 48

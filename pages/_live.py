@@ -36,7 +36,7 @@ from typing import Any
 
 import streamlit as st
 
-from integrations.trainers import SyncActivity
+from integrations.crm.trainers import SyncActivity
 from pages._shell import refresh_every, t
 
 #: Seconds between refreshes of an idle part whose trainers Google pushes changes for.

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from db.models import Role
-from integrations import accounts
 from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import AccessDenied, IntegrationError, InvalidInput, NotFound
+from integrations.crm import accounts
+from integrations.crm.bookings import in_zone
 from integrations.messages import MESSAGES, RTL_LANGUAGES, text
 from integrations.runtime import session as open_session
-from integrations.sessions import in_zone
 
 ACTOR_KEY = "shell_actor"
 LANG_KEY = "shell_lang"

@@ -16,10 +16,20 @@ import streamlit as st
 from db.models import EventOrigin, SyncState, utcnow
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
-from integrations.google_calendar.conflicts import resolve_conflict
-from integrations.messages import MESSAGES
-from integrations.runtime import session as open_session
-from integrations.schedule import (
+from integrations.crm.bookings import (
+    FIRST_DAY,
+    FIRST_READABLE,
+    LAST_DAY,
+    LAST_READABLE,
+    LOCATION_LIMIT,
+    NOTES_LIMIT,
+    TITLE_LIMIT,
+    EventView,
+    create_booking,
+    delete_booking,
+    update_booking,
+)
+from integrations.crm.schedule import (
     CRM_ONLY,
     LONGEST_RANGE,
     CalendarChoice,
@@ -35,20 +45,10 @@ from integrations.schedule import (
     trainer_choices,
     week_containing,
 )
-from integrations.sessions import (
-    FIRST_DAY,
-    FIRST_READABLE,
-    LAST_DAY,
-    LAST_READABLE,
-    LOCATION_LIMIT,
-    NOTES_LIMIT,
-    TITLE_LIMIT,
-    EventView,
-    create_session,
-    delete_session,
-    update_session,
-)
-from integrations.trainers import ClientView, list_clients, sync_activity
+from integrations.crm.trainers import ClientView, list_clients, sync_activity
+from integrations.google_calendar.conflicts import resolve_conflict
+from integrations.messages import MESSAGES
+from integrations.runtime import session as open_session
 from pages import _calendar
 from pages._live import Handed, follow, say_activity
 from pages._plain import plain
@@ -600,7 +600,7 @@ def manage() -> None:
             values = typed(NEW)
             try:
                 with open_session() as session:
-                    created = create_session(
+                    created = create_booking(
                         actor,
                         trainer_id,
                         values,
@@ -681,7 +681,7 @@ def manage() -> None:
             else:
                 try:
                     with open_session() as session:
-                        saved = update_session(
+                        saved = update_booking(
                             actor,
                             event.id,
                             changes,
@@ -709,7 +709,7 @@ def manage() -> None:
         if st.button(t("events.delete"), disabled=not confirmed, key=f"{EDIT}_delete"):
             try:
                 with open_session() as session:
-                    delete_session(actor, event.id, session=session)
+                    delete_booking(actor, event.id, session=session)
             except (AccessDenied, NotFound) as error:
                 st.error(
                     t("error.denied") if isinstance(error, AccessDenied) else t("error.not_found")

@@ -3,7 +3,8 @@
 Tiles per integration, open alerts, charts of the chosen period, and the error log with filters,
 a drill-down to the run and its log lines, and a CSV export. Two fragments refresh themselves
 every `REFRESH_SECONDS` without rerunning the rest of the app; reads are cached for
-`CACHE_SECONDS`. The store does the counting (`integrations.health`); this page only draws.
+`CACHE_SECONDS`. The store does the counting (`integrations.monitoring.health`); this page only
+draws.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from db.models import Integration, LogLevel, utcnow
-from integrations import health
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import NotFound
-from integrations.health import ErrorLogFilter
 from integrations.messages import MESSAGES
+from integrations.monitoring import health
+from integrations.monitoring.health import ErrorLogFilter
 from integrations.runtime import session as open_session
 from pages._plain import plain
 from pages._shell import (

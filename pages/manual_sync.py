@@ -11,11 +11,11 @@ from typing import Any
 import streamlit as st
 
 from integrations.core.access import Capability
+from integrations.crm.trainers import list_trainer_overviews
 from integrations.google_calendar.manual import TrainerProgress, last_finished_at
 from integrations.google_calendar.service import manual_progress, start_manual_sync
 from integrations.messages import MESSAGES
 from integrations.runtime import session as open_session
-from integrations.trainers import list_trainer_overviews
 from pages._plain import plain
 from pages._shell import (
     display_zone,

@@ -9,8 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from integrations.core.access import Capability
-from integrations.runtime import session as open_session
-from integrations.trainers import (
+from integrations.crm.trainers import (
     NOT_CONNECTED,
     SyncActivity,
     TrainerOverview,
@@ -18,6 +17,7 @@ from integrations.trainers import (
     list_upcoming_sessions,
     sync_activity,
 )
+from integrations.runtime import session as open_session
 from pages._live import Handed, follow, say_activity
 from pages._shell import (
     display_zone,

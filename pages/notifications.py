@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from integrations import links
 from integrations.core.access import Actor
 from integrations.core.errors import NotFound
 from integrations.core.notifications import list_notifications, mark_all_read, mark_read
+from integrations.monitoring import links
 from integrations.runtime import session as open_session
 from pages._plain import plain
 from pages._shell import display_zone, local_time, require_login, t

@@ -9,13 +9,13 @@ from __future__ import annotations
 import streamlit as st
 
 from integrations.core.access import Capability
-from integrations.runtime import session as open_session
-from integrations.trainers import (
+from integrations.crm.trainers import (
     SyncActivity,
     TrainerOverview,
     list_trainer_overviews,
     sync_activity,
 )
+from integrations.runtime import session as open_session
 from pages._live import Handed, follow, say_activity
 from pages._shell import local_time, outcome_label, recheck, require, status_label, t, table
 

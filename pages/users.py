@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from db.models import Role
-from integrations import accounts
 from integrations.config import get_settings
 from integrations.core.access import Capability
 from integrations.core.errors import IntegrationError
+from integrations.crm import accounts
 from integrations.runtime import session as open_session
 from pages._shell import (
     display_zone,

@@ -16,7 +16,8 @@ import pytest
 
 from integrations.config import reset_settings_cache
 
-# Modules that build their queue at import (integrations.worker) must not touch the checkout's
+# Modules that build their queue at import (integrations.processes.worker) must not touch the
+# checkout's
 # data/ folder: point them at a throwaway folder before any test module is imported.
 os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="newym-tests-")
 #: The fixtures every test package shares, registered once for the suite.

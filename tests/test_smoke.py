@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from integrations.demo import DEMO_PEOPLE
+from integrations.processes.demo import DEMO_PEOPLE
 from tests.support.stack import open_ports, running_stack, still_running
 
 pytestmark = pytest.mark.slow

@@ -147,7 +147,7 @@ class IntegrationPort(Protocol):
     ) -> AlertFindings:
         """Its alert rules evaluated for every trainer, or for the one trainer given, from the
         store. It records outcomes and connection states and never notifies anyone itself:
-        raising and resolving are the alert engine's (`integrations.alerts`)."""
+        raising and resolving are the alert engine's (`integrations.monitoring.alerts`)."""
         ...
 
     def periodic_jobs(self) -> Sequence[PeriodicJob]:

@@ -13,7 +13,8 @@
 One cause, one notification: a re-auth incident holds back the others of that trainer (nothing
 can sync until they reconnect), and a failing streak holds back "stale" and "channel" (both
 follow from it), as does "stale" for "channel" (channels are renewed by successful syncs).
-Raising and resolving are `integrations.alerts`'s alone: the sync engine records each run's
+Raising and resolving are `integrations.monitoring.alerts`'s alone: the sync engine records each
+run's
 outcome and the connection's state (`needs_reauth`), and these rules read them.
 """
 
@@ -38,10 +39,10 @@ from db.models import (
     Trainer,
     WebhookChannel,
 )
-from integrations.alerts import RESOLVE_AFTER
 from integrations.core.integration import AlertFinding, AlertFindings, incident_key
 from integrations.google_calendar.status import FREQUENCY_INTERVAL, REALTIME_BACKSTOP
-from integrations.health import as_utc, trainer_streaks, with_google_connection
+from integrations.monitoring.alerts import RESOLVE_AFTER
+from integrations.monitoring.health import as_utc, trainer_streaks, with_google_connection
 
 FAILURES_IN_A_ROW = 3
 """Failed syncs in a row that make an incident (the worker checks right after each run, so the

@@ -12,8 +12,8 @@ from db.models import CalendarEvent, SyncConflict, SyncState, utcnow
 from integrations.core import audit
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
+from integrations.crm.bookings import after_change
 from integrations.google_calendar.events import GoogleEvent
-from integrations.sessions import after_change
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from integrations.core.integration import (
     Status,
     TrainerConnection,
 )
-from integrations.health import as_utc, error_count, trainer_streaks
-from integrations.trainers import working_trainer
+from integrations.crm.trainers import working_trainer
+from integrations.monitoring.health import as_utc, error_count, trainer_streaks
 
 
 def health_tile(session: Session, now: datetime) -> IntegrationTile:

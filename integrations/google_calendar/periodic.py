@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from db.models import SyncTrigger
-from integrations import worker
 from integrations.core.integration import PeriodicJob
 from integrations.google_calendar import jobs
+from integrations.processes import worker
 
 
 def close_interrupted_google_syncs(session: Session, now: datetime) -> None:

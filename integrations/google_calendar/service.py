@@ -12,8 +12,8 @@ from integrations.config import get_settings
 from integrations.core.access import Actor, Capability
 from integrations.core.crypto import cipher_from_settings
 from integrations.google_calendar import channels, connection, manual, status
+from integrations.processes.worker import enqueue_sync
 from integrations.runtime import session as open_session
-from integrations.worker import enqueue_sync
 
 
 def connect_url(actor: Actor, trainer_id: str) -> str:
@@ -56,7 +56,7 @@ def request_sync(actor: Actor, trainer_id: str) -> bool:
 
 def after_local_change(trainer_id: str, *, session: Session) -> None:
     """A CRM session changed (committed): realtime trainers get it in Google within seconds.
-    Called by the domain (`integrations.sessions`), never by a page."""
+    Called by the domain (`integrations.crm.bookings`), never by a page."""
     sync_settings = session.get(GoogleCalendarSyncSettings, trainer_id)
     connected = status.get_google_calendar_status_unchecked(trainer_id, session=session).connected
     if connected and sync_settings is not None and channels.wants_channels(sync_settings):

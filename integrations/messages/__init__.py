@@ -1,6 +1,7 @@
 """Every string a person reads, in English and Hebrew, and the one way to look one up.
 
-Pages (through `pages._shell.t`) and the notifications the domain writes (`integrations.notices`)
+Pages (through `pages._shell.t`) and the notifications the domain writes
+(`integrations.monitoring.notices`)
 read the same catalogue with the same `text`, so a page and a notice cannot disagree on a
 missing key or a singular. The shell's strings are in `shell.py`, each larger page's in a module
 of its own; all are merged here into `MESSAGES` (a key may be defined once only).

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import Role, User
-from integrations.demo import DEMO_PEOPLE
+from integrations.processes.demo import DEMO_PEOPLE
 from tests.support.browser import (
     demo_email,
     local_context,

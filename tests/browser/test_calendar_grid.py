@@ -17,7 +17,7 @@ from sqlmodel import Session, col, delete, select
 
 from db.engine import get_engine
 from db.models import CalendarEvent, EventOrigin, Role, SyncState, Trainer, User, utcnow
-from integrations.schedule import week_containing
+from integrations.crm.schedule import week_containing
 from tests.support.browser import demo_email, log_in, text
 from tests.support.stack import Stack
 

@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import Role, User
-from integrations import accounts
-from integrations.trainers import list_upcoming_sessions
+from integrations.crm import accounts
+from integrations.crm.trainers import list_upcoming_sessions
 from tests.support.browser import demo_email, log_in, screenshot, text, wait_until_idle
 from tests.support.stack import Stack
 

@@ -22,7 +22,7 @@ from db.models import (
     Trainer,
     utcnow,
 )
-from integrations import alerts
+from integrations.monitoring import alerts
 from tests.support.browser import (
     CHROMIUM,
     demo_email,

@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 
 from db.engine import get_engine
 from db.models import ConnectionStatus, Role, RunOutcome, Trainer, User, utcnow
-from integrations.demo import DEMO_PEOPLE
+from integrations.processes.demo import DEMO_PEOPLE
 from pages._shell import isolate_rtl
 from tests.support.browser import CHROMIUM, demo_email, local_context, log_in, text
 from tests.support.ci import need

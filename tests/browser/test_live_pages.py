@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from db.engine import get_engine
 from db.models import CalendarEvent, Role, RunOutcome, SyncRun, User
-from integrations import accounts
+from integrations.crm import accounts
 from tests.support.browser import log_in, text
 from tests.support.stack import Stack
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from db.models import Role
-from integrations.demo import DEMO_PEOPLE
+from integrations.processes.demo import DEMO_PEOPLE
 from tests.support.browser import demo_email, log_in, screenshot, text, wait_until_idle
 from tests.support.stack import Stack
 

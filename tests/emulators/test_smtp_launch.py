@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from integrations.config import load_settings
-from integrations.processes import (
+from integrations.processes.supervisor import (
     login_banner,
     mail_emulator_certificate,
     mail_emulator_ports,

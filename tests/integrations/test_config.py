@@ -236,7 +236,7 @@ def test_production_refuses_the_demo_key_copied_from_a_demo_run(
 def test_production_refuses_the_demo_cookie_secret_copied_from_a_demo_run(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from integrations.processes import auth_secrets
+    from integrations.processes.supervisor import auth_secrets
 
     demo_cookie = auth_secrets(load_settings(DATA_DIR=tmp_path))["cookie_secret"]
     message = _production(monkeypatch, tmp_path, AUTH_COOKIE_SECRET=demo_cookie)

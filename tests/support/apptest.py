@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest, local_script_runner
 
 from db.engine import get_engine
 from db.models import utcnow
-from integrations import demo
 from integrations.config import reset_settings_cache
+from integrations.processes import demo
 from tests.support.store import empty_tables
 
 ROOT = Path(__file__).resolve().parents[2]

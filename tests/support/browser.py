@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 from db.models import Role
-from integrations.demo import DEMO_PEOPLE
 from integrations.messages import MESSAGES
+from integrations.processes.demo import DEMO_PEOPLE
 from tests.support.ci import need
 from tests.support.stack import ROOT, Stack, running_stack
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import get_engine
 from db.models import CalendarEvent, SyncConflict, Trainer, utcnow
-from integrations.schedule import day_span, today_in, week_containing
+from integrations.crm.schedule import day_span, today_in, week_containing
 from tests.support.apptest import EMAILS
 
 PAGE = "pages/events.py"

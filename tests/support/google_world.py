@@ -15,7 +15,6 @@ from limits import RateLimitItemPerMinute
 from sqlmodel import Session, col, select
 
 from db.models import CalendarEvent, SyncRun, SyncTrigger
-from integrations import sessions
 from integrations.config import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -27,6 +26,7 @@ from integrations.core.access import Actor
 from integrations.core.crypto import TokenCipher, cipher_from_settings
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
+from integrations.crm import bookings
 from integrations.google_calendar import connection
 from integrations.google_calendar.sync import sync_google_calendar
 from tests.support.google_emulator import GoogleEmulator, callback_params
@@ -171,7 +171,7 @@ class Trainer:
     def alerts_checked(self) -> dict[str, list[str]]:
         """What the worker's sync task does as each run ends: the alert engine checks this
         trainer (the sync engine itself tells nobody)."""
-        from integrations import worker
+        from integrations.processes import worker
 
         return worker.check_trainer_alerts(self.id)
 
@@ -210,7 +210,7 @@ class Trainer:
         self.world.control("POST", "/_emulator/faults", json={"email": self.email, **fault})
 
     def book(self, title: str, start: datetime, minutes: int = 60) -> CalendarEvent:
-        return sessions.create_session(
+        return bookings.create_booking(
             self.actor,
             self.id,
             {"title": title, "start_at": start, "end_at": start + timedelta(minutes=minutes)},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db.models import WebhookChannel
-from integrations import worker
+from integrations.processes import worker
 from tests.support.google_world import Trainer
 
 

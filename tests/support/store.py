@@ -15,9 +15,9 @@ from sqlmodel import Session, SQLModel
 from db.engine import get_engine
 from db.migrate import upgrade
 from db.models import Role
-from integrations import accounts
 from integrations.config import reset_settings_cache
 from integrations.core.access import Actor
+from integrations.crm import accounts
 from tests.support.ci import need
 
 

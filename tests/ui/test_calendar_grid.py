@@ -13,8 +13,8 @@ import pytest
 import streamlit as st
 
 from db.models import EventOrigin, SyncState
-from integrations.schedule import ScheduledEvent
-from integrations.sessions import EventView
+from integrations.crm.bookings import EventView
+from integrations.crm.schedule import ScheduledEvent
 from pages import _calendar
 from pages._shell import LANG_KEY
 

@@ -27,8 +27,8 @@ from db.models import (
     Trainer,
     utcnow,
 )
-from integrations import worker
-from integrations.schedule import month_containing, today_in, week_containing
+from integrations.crm.schedule import month_containing, today_in, week_containing
+from integrations.processes import worker
 from tests.support.events_page import (
     JERUSALEM,
     events_page,

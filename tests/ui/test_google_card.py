@@ -21,7 +21,6 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import get_engine
 from db.models import SyncRun, SyncTrigger, User
-from integrations import accounts
 from integrations.config import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -32,6 +31,7 @@ from integrations.config import (
 from integrations.core.crypto import TokenCipher, cipher_from_settings
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
+from integrations.crm import accounts
 from integrations.google_calendar import connection
 from integrations.google_calendar.sync import sync_google_calendar
 from integrations.messages import MESSAGES

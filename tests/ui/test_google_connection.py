@@ -23,8 +23,8 @@ from db.models import (
     User,
     utcnow,
 )
-from integrations import worker
 from integrations.google_calendar.connection import _hash_state
+from integrations.processes import worker
 from tests.support.apptest import EMAILS
 from tests.support.sync_rows import connect_google as _connect
 from tests.support.sync_rows import record_run as _record_run

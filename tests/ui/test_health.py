@@ -15,9 +15,10 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import get_engine
 from db.models import ConnectionStatus, LogLevel, RunOutcome, SyncTrigger, Trainer, utcnow
-from integrations import accounts, alerts
 from integrations.core.retry import ErrorKind
+from integrations.crm import accounts
 from integrations.messages import MESSAGES
+from integrations.monitoring import alerts
 from tests.support.apptest import EMAILS, ROOT, run_fragments
 from tests.support.audit_events import recorded_events as _recorded_events
 from tests.support.health_rows import channel, connect, log_line, sync_run

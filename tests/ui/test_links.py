@@ -1,11 +1,12 @@
-"""The pages the domain links people to (`integrations.links`) are pages the app serves."""
+"""The pages the domain links people to (`integrations.monitoring.links`) are pages the app
+serves."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from integrations import links
+from integrations.monitoring import links
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest, local_script_runner
 
 from db.engine import get_engine
 from db.models import CalendarEvent, Lease, RunOutcome, SyncRun, SyncState, WebhookChannel, utcnow
-from integrations import accounts
+from integrations.crm import accounts
 from integrations.messages import MESSAGES
-from integrations.worker import SYNC_PENDING_LEASE
+from integrations.processes.worker import SYNC_PENDING_LEASE
 from pages._live import LISTENING_SECONDS
 from pages._shell import LIVE_SECONDS
 from tests.support.apptest import EMAILS, run_fragments

@@ -25,8 +25,8 @@ from integrations.core.integration import NOT_CONNECTED, Status
 from integrations.google_calendar import manual
 from integrations.google_calendar.status import SCOPE_NAMES
 from integrations.google_calendar.sync import INTERNAL
-from integrations.health import WINDOWS
 from integrations.messages import MESSAGES
+from integrations.monitoring.health import WINDOWS
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Where the catalogue is read: the app, its pages, and the domain (the notices it writes).

@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from db.engine import get_engine
 from db.models import Notification, User
-from integrations import accounts
 from integrations.core.notifications import notify
+from integrations.crm import accounts
 from tests.support.apptest import EMAILS, logged_in
 
 

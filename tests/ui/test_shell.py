@@ -110,7 +110,7 @@ def test_a_page_outside_the_role_refuses_even_when_run_directly(demo_store: str,
     from sqlmodel import Session
 
     from db.engine import get_engine
-    from integrations import accounts
+    from integrations.crm import accounts
 
     with Session(get_engine(demo_store)) as session:
         actor = accounts.resolve_login(EMAILS[role], session=session)

@@ -22,8 +22,9 @@ from db.models import (
     Trainer,
     utcnow,
 )
-from integrations import accounts, worker
+from integrations.crm import accounts
 from integrations.messages import MESSAGES
+from integrations.processes import worker
 from tests.support.apptest import EMAILS, run_fragments
 from tests.support.sync_rows import connect_google as _connect
 from tests.support.sync_rows import record_run as _record_run

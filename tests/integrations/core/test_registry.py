@@ -10,13 +10,16 @@ import pytest
 from sqlmodel import Session, col, select
 
 from db.models import AlertIncident, Integration, IntegrationLog, Notification
-from integrations import alerts, health, messages, trainers, worker
+from integrations import messages
 from integrations.core import registry
 from integrations.core.access import Actor
 from integrations.core.failures import ErrorKind
 from integrations.core.integration import IntegrationPort, Status
 from integrations.core.retry import RetryPolicy
+from integrations.crm import trainers
 from integrations.google_calendar.integration import GOOGLE_CALENDAR
+from integrations.monitoring import alerts, health
+from integrations.processes import worker
 from tests.support.noop_integration import DOWN, NAME, NoopGatewayDown, NoopIntegration
 from tests.support.times import at
 

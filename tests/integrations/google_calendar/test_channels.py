@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import col, select
 
 from db.models import WebhookChannel, utcnow
-from integrations import worker
-from integrations.api import create_app
 from integrations.google_calendar import channels, connection
 from integrations.google_calendar.status import update_google_calendar_sync_settings
+from integrations.processes import worker
+from integrations.processes.api import create_app
 from tests.support.google_world import Trainer
 
 

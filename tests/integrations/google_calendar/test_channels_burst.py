@@ -10,9 +10,9 @@ import httpx
 from sqlmodel import col, select
 
 from db.models import WebhookChannel
-from integrations import worker
-from integrations.api import create_app
 from integrations.google_calendar import channels
+from integrations.processes import worker
+from integrations.processes.api import create_app
 from tests.support.aio import run_in_own_loop
 from tests.support.google_world import Trainer
 from tests.support.push_notifications import headers, queued

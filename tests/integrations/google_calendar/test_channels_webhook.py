@@ -13,9 +13,9 @@ from huey import RedisHuey
 from sqlmodel import col, select
 
 from db.models import SyncTrigger, WebhookChannel, utcnow
-from integrations import worker
-from integrations.api import create_app
 from integrations.google_calendar import channels
+from integrations.processes import worker
+from integrations.processes.api import create_app
 from tests.support.google_world import Trainer
 from tests.support.push_notifications import headers, queued
 

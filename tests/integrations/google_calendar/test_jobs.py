@@ -18,11 +18,11 @@ from db.models import (
     SyncTrigger,
     utcnow,
 )
-from integrations import worker
 from integrations.core.access import Actor
 from integrations.core.crypto import TokenCipher, generate_key
 from integrations.google_calendar import jobs
 from integrations.google_calendar.status import update_google_calendar_sync_settings
+from integrations.processes import worker
 from tests.support.google_world import Trainer
 
 

@@ -9,10 +9,11 @@ import pytest
 from sqlmodel import Session
 
 from db.models import SyncTrigger
-from integrations import sessions, worker
 from integrations.core import registry
 from integrations.core.access import Actor
+from integrations.crm import bookings
 from integrations.google_calendar.status import update_google_calendar_sync_settings
+from integrations.processes import worker
 from tests.support.google_world import NEXT_WEEK, Trainer
 from tests.support.noop_integration import NoopIntegration
 
@@ -38,14 +39,14 @@ def test_a_session_booked_changed_and_cancelled_without_a_page_reaches_google(
     assert [e["summary"] for e in trainer.google()] == ["Strength"]
 
     trainer.session.expire_all()  # a new action, as each caller's own session would see it
-    sessions.update_session(
+    bookings.update_booking(
         trainer.actor, booked.id, {"title": "Strength, longer"}, session=trainer.session
     )
     _run_queued_sync()
     assert [e["summary"] for e in trainer.google()] == ["Strength, longer"]
 
     trainer.session.expire_all()
-    sessions.delete_session(trainer.actor, booked.id, session=trainer.session)
+    bookings.delete_booking(trainer.actor, booked.id, session=trainer.session)
     _run_queued_sync()
     assert trainer.google() == []
 
@@ -73,7 +74,7 @@ def test_every_integration_hears_of_a_change_and_one_that_fails_loses_no_booking
     assert dana.trainer_id is not None
     listening = NoopIntegration(name="listening")
     with registry.registered(_Broken(name="broken")), registry.registered(listening):
-        booked = sessions.create_session(
+        booked = bookings.create_booking(
             dana,
             dana.trainer_id,
             {"title": "Run", "start_at": NEXT_WEEK, "end_at": NEXT_WEEK + timedelta(hours=1)},
@@ -81,7 +82,7 @@ def test_every_integration_hears_of_a_change_and_one_that_fails_loses_no_booking
         )
     assert listening.local_changes == [dana.trainer_id]
     assert (
-        sessions.get_google_calendar_events(
+        bookings.get_google_calendar_events(
             dana, dana.trainer_id, NEXT_WEEK, NEXT_WEEK + timedelta(hours=1), session=session
         )[0].id
         == booked.id

@@ -22,9 +22,9 @@ from db.models import (
     SyncTrigger,
     utcnow,
 )
-from integrations import sessions
 from integrations.core.access import Actor
 from integrations.core.ratelimit import RateLimiter
+from integrations.crm import bookings
 from integrations.google_calendar.status import update_google_calendar_sync_settings
 from integrations.google_calendar.sync import sync_google_calendar
 from tests.support.google_world import JERUSALEM, NEXT_WEEK, Trainer, timed
@@ -109,7 +109,7 @@ def test_all_day_events_stay_dates_and_timed_events_keep_their_zone(trainer: Tra
     after = events["After DST"].start_at.astimezone(JERUSALEM)
     assert (after.hour, after.utcoffset()) == (7, timedelta(hours=3))
     # And back: editing the holiday locally keeps it a date in Google.
-    sessions.update_session(
+    bookings.update_booking(
         trainer.actor, holiday.id, {"title": "Holiday!"}, session=trainer.session
     )
     trainer.sync()
@@ -121,13 +121,13 @@ def test_local_changes_and_deletions_reach_google(trainer: Trainer) -> None:
     session_a = trainer.book("Morning run", NEXT_WEEK)
     session_b = trainer.book("Evening run", NEXT_WEEK + timedelta(hours=10))
     trainer.sync()
-    sessions.update_session(
+    bookings.update_booking(
         trainer.actor,
         session_a.id,
         {"title": "Morning run (longer)", "end_at": NEXT_WEEK + timedelta(minutes=90)},
         session=trainer.session,
     )
-    sessions.delete_session(trainer.actor, session_b.id, session=trainer.session)
+    bookings.delete_booking(trainer.actor, session_b.id, session=trainer.session)
     run = trainer.sync()
     assert run.pushed == 2
     [google] = trainer.google()
@@ -140,7 +140,7 @@ def test_both_sides_changed_the_most_recent_wins_and_both_versions_are_kept(
     event = trainer.book("Yoga", NEXT_WEEK)
     trainer.sync()
     trainer.change_in_google(event.id, {"summary": "Yoga (Google)"})
-    sessions.update_session(
+    bookings.update_booking(
         trainer.actor, event.id, {"title": "Yoga (CRM, later)"}, session=trainer.session
     )
     run = trainer.sync()
@@ -276,7 +276,7 @@ def test_a_trainer_overrides_a_conflict_and_both_sides_follow(trainer: Trainer) 
     event = trainer.book("Spinning", NEXT_WEEK)
     trainer.sync()
     trainer.change_in_google(event.id, {"summary": "Spinning (Google)"})
-    sessions.update_session(
+    bookings.update_booking(
         trainer.actor, event.id, {"title": "Spinning (CRM)"}, session=trainer.session
     )
     trainer.sync()
@@ -299,7 +299,7 @@ def test_another_trainer_cannot_see_or_override_conflicts(
     event = trainer.book("Spinning", NEXT_WEEK)
     trainer.sync()
     trainer.change_in_google(event.id, {"summary": "Spinning (Google)"})
-    sessions.update_session(
+    bookings.update_booking(
         trainer.actor, event.id, {"title": "Spinning (CRM)"}, session=trainer.session
     )
     trainer.sync()

@@ -53,9 +53,9 @@ from db.models import (
     SyncState,
     SyncTrigger,
 )
-from integrations import accounts, sessions
 from integrations.core.ratelimit import RateLimiter
 from integrations.core.retry import RetryPolicy
+from integrations.crm import accounts, bookings
 from integrations.google_calendar import channels
 from integrations.google_calendar.events import PRIVATE_EVENT_ID
 from integrations.google_calendar.sync import sync_google_calendar
@@ -399,7 +399,7 @@ class Example:
         if isinstance(step, CrmCreate):
             start, end = _span(step.when, JERUSALEM)
             values = {"title": self._title(), "start_at": start, "end_at": end}
-            created = sessions.create_session(
+            created = bookings.create_booking(
                 self.actor,
                 self.trainer_id,
                 values | {"all_day": step.when.all_day},
@@ -414,7 +414,7 @@ class Example:
         key = self.model.key_of_local(row)
         assert key is not None, f"a session from nowhere: {row}"
         if isinstance(step, CrmDelete):
-            sessions.delete_session(self.actor, row.id, session=self.session)
+            bookings.delete_booking(self.actor, row.id, session=self.session)
             self.model.set(key, None, "crm delete")
             return
         change = step.change
@@ -424,7 +424,7 @@ class Example:
         changes: dict[str, Any] = {"start_at": start, "end_at": end}
         if change.retitle:
             changes["title"] = self._title(moved=True)
-        updated = sessions.update_session(self.actor, row.id, changes, session=self.session)
+        updated = bookings.update_booking(self.actor, row.id, changes, session=self.session)
         self.model.set(key, local_shape(updated), "crm change")
 
     def _google(self, step: GoogleCreate | GoogleChange | GoogleDelete) -> None:

@@ -1,6 +1,6 @@
 """The ASGI app: health, and Google Calendar push notifications at /functions/v1/google-webhook.
 
-Run with `python -m integrations api` (uvicorn, factory `integrations.api:create_app`).
+Run with `python -m integrations api` (uvicorn, factory `integrations.processes.api:create_app`).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from db.engine import POOL_SIZE, get_engine
 from db.models import SyncTrigger
 from integrations.config import Settings, get_settings
 from integrations.core.crypto import cipher_from_settings
-from integrations.core.health import check_store
 from integrations.core.lanes import Lanes
+from integrations.core.liveness import check_store
 from integrations.core.queue import check_queue, make_huey
 from integrations.google_calendar import channels
 from integrations.google_calendar.channels import WEBHOOK_PATH
-from integrations.worker import (
+from integrations.processes.worker import (
     SYNC_PENDING_LEASE,
     SYNC_PENDING_TTL,
     WEBHOOK_DEBOUNCE_SECONDS,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from integrations.api import create_app
 from integrations.config import load_settings
 from integrations.google_calendar.channels import WEBHOOK_PATH
+from integrations.processes.api import create_app
 
 
 def test_other_methods_on_the_push_path_are_405_and_other_paths_404(database_url: str) -> None:

@@ -1,6 +1,7 @@
 """Notices about a trainer's integration, written in each recipient's own language.
 
-The alert engine (`integrations.alerts`) tells people about incidents; no integration's engine
+The alert engine (`integrations.monitoring.alerts`) tells people about incidents; no integration's
+engine
 does. A notification is stored as the text its reader was sent, so it is written in the language
 that reader chose (a manager who reads English and a trainer who reads Hebrew get one
 notification each, about one incident).
@@ -13,10 +14,10 @@ from collections.abc import Callable, Iterable
 from sqlmodel import Session, col, select
 
 from db.models import Notification, Role, User
-from integrations import links
 from integrations.core.notifications import notify
 from integrations.messages import MESSAGES
 from integrations.messages import text as text  # the pages' own lookup (`pages._shell.t`)
+from integrations.monitoring import links
 
 #: Where a notice about a trainer's connection takes each role; others go to the health page.
 LINKS = {Role.TRAINER: links.GOOGLE_CONNECTION}

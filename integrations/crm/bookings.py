@@ -156,7 +156,7 @@ def _when(values: dict[str, Any], name: str) -> datetime:
     return value
 
 
-def validate_session(
+def validate_booking(
     trainer_id: str,
     values: dict[str, Any],
     *,
@@ -199,7 +199,7 @@ def validate_session(
             raise InvalidInput("choose one of this trainer's clients", field="client_id")
 
 
-def create_session(
+def create_booking(
     actor: Actor,
     trainer_id: str,
     values: dict[str, Any],
@@ -215,7 +215,7 @@ def create_session(
     trainer = session.get(Trainer, trainer_id)
     if trainer is None:
         raise NotFound(f"no trainer {trainer_id}")
-    validate_session(trainer_id, values, session=session)
+    validate_booking(trainer_id, values, session=session)
     if not allow_past and values["start_at"] < (now or utcnow()):
         raise InvalidInput("the session starts in the past", field="start_at", reason="in_past")
     event = CalendarEvent(
@@ -269,7 +269,7 @@ def _own_event(actor: Actor, event_id: str, session: Session) -> CalendarEvent:
     return event
 
 
-def update_session(
+def update_booking(
     actor: Actor,
     event_id: str,
     changes: dict[str, Any],
@@ -279,13 +279,13 @@ def update_session(
     now: datetime | None = None,
 ) -> CalendarEvent:
     """Change a session; with `allow_past=False` a move to a start before `now` is refused
-    with reason "in_past", as in `create_session` (other changes to a past session are not)."""
+    with reason "in_past", as in `create_booking` (other changes to a past session are not)."""
     event = _own_event(actor, event_id, session)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
     values = {name: getattr(event, name) for name in EDITABLE} | changes
-    validate_session(event.trainer_id, values, session=session, changed=changes)
+    validate_booking(event.trainer_id, values, session=session, changed=changes)
     if not allow_past and "start_at" in changes and changes["start_at"] < (now or utcnow()):
         raise InvalidInput("the session starts in the past", field="start_at", reason="in_past")
     for name, value in changes.items():
@@ -300,7 +300,7 @@ def update_session(
     return event
 
 
-def delete_session(actor: Actor, event_id: str, *, session: Session) -> None:
+def delete_booking(actor: Actor, event_id: str, *, session: Session) -> None:
     event = _own_event(actor, event_id, session)
     event.deleted_at = utcnow()
     event.updated_at = event.deleted_at

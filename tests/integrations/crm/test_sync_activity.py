@@ -23,11 +23,11 @@ from db.models import (
     SyncTrigger,
     WebhookChannel,
 )
-from integrations import accounts
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied
-from integrations.trainers import FOLLOW_AT_MOST, SyncActivity, sync_activity
-from integrations.worker import SYNC_PENDING_LEASE
+from integrations.crm import accounts
+from integrations.crm.trainers import FOLLOW_AT_MOST, SyncActivity, sync_activity
+from integrations.processes.worker import SYNC_PENDING_LEASE
 from tests.support.times import at
 
 NOW = at(2026, 12, 8, 9)

@@ -14,7 +14,7 @@ from db.engine import get_engine
 from integrations.config import load_settings
 from integrations.core.crypto import cipher_from_settings
 from integrations.core.queue import make_huey
-from integrations.processes import auth_secrets, web_command
+from integrations.processes.supervisor import auth_secrets, web_command
 
 
 def _mode(path: Path) -> int:

@@ -27,7 +27,7 @@ from integrations.core import registry
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import NotFound
 from integrations.core.integration import NOT_CONNECTED, TrainerConnection
-from integrations.worker import SYNC_PENDING_LEASE
+from integrations.processes.worker import SYNC_PENDING_LEASE
 
 __all__ = ["NOT_CONNECTED", "TrainerConnection"]
 #: "Upcoming" on a trainer's home page and in the trainers' overview: the next week.

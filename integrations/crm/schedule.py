@@ -26,8 +26,7 @@ from db.models import (
 )
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import InvalidInput, NotFound
-from integrations.google_calendar.events import GoogleEvent
-from integrations.sessions import (
+from integrations.crm.bookings import (
     FIRST_READABLE,
     LAST_READABLE,
     EventView,
@@ -35,7 +34,8 @@ from integrations.sessions import (
     in_zone,
     usable_zone,
 )
-from integrations.trainers import working_trainer
+from integrations.crm.trainers import working_trainer
+from integrations.google_calendar.events import GoogleEvent
 
 #: The calendar filter's value for sessions that are in no Google calendar (yet).
 CRM_ONLY = "crm_only"

@@ -18,9 +18,9 @@ from db.models import (
     SyncTrigger,
     Trainer,
 )
-from integrations import accounts, trainers
 from integrations.core.access import Actor
-from integrations.trainers import NOT_CONNECTED, UPCOMING_DAYS, TrainerOverview
+from integrations.crm import accounts, trainers
+from integrations.crm.trainers import NOT_CONNECTED, UPCOMING_DAYS, TrainerOverview
 from tests.support.times import at
 
 NOW = at(2026, 12, 8, 9)
@@ -151,7 +151,7 @@ def test_a_trainer_whose_login_was_turned_off_or_who_became_staff_leaves_the_lis
 def test_the_events_page_offers_only_trainers_still_working(
     session: Session, people: dict[str, Actor]
 ) -> None:
-    from integrations.schedule import trainer_choices
+    from integrations.crm.schedule import trainer_choices
 
     manager, dana = people["manager"], people["trainer"]
     accounts.set_user_active(manager, dana.user_id, False, session=session)

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from db.models import CalendarEvent, Client, EventOrigin, Role, SyncState, Trainer, User
-from integrations import accounts
 from integrations.core import audit
+from integrations.crm import accounts
 
 
 @dataclass(frozen=True)

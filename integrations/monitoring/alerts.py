@@ -33,8 +33,8 @@ from db.models import AlertIncident, LogLevel, Role, Trainer, utcnow
 from integrations.core import audit, registry
 from integrations.core.integration import AlertFinding, incident_key
 from integrations.core.notifications import managers_and_trainer
-from integrations.health import as_utc
-from integrations.notices import for_reader, notify_in_their_language, text
+from integrations.monitoring.health import as_utc
+from integrations.monitoring.notices import for_reader, notify_in_their_language, text
 
 # Defined here before issue 9; the rules' own names are in google_calendar.alert_rules.
 Finding = AlertFinding

@@ -21,12 +21,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from db.models import CalendarEvent, RunOutcome, SyncRun
-from integrations import worker
 from integrations.core import lease
 from integrations.core.access import Actor
 from integrations.core.crypto import generate_key
 from integrations.google_calendar import jobs, service
 from integrations.google_calendar.status import update_google_calendar_sync_settings
+from integrations.processes import worker
 from tests.support.google_world import (
     AccountFor,
     GoogleWorld,
@@ -35,7 +35,7 @@ from tests.support.google_world import (
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 T = TypeVar("T")
 
 

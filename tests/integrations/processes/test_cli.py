@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 
 from db.migrate import head_revision
 from db.models import IntegrationCredential, OAuthState, Role, User, WebhookChannel, utcnow
-from integrations import accounts
-from integrations.cli import main
 from integrations.config import reset_settings_cache
 from integrations.core.crypto import TokenCipher
+from integrations.crm import accounts
+from integrations.processes.cli import main
 
 
 def _json_out(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object]:

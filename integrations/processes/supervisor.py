@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 
 from db.engine import private_directory
 from integrations.config import DEMO_COOKIE_SECRET_FILE, Settings
-from integrations.demo import DEMO_PEOPLE
+from integrations.processes.demo import DEMO_PEOPLE
 
 log = logging.getLogger(__name__)
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROCFILE = ROOT / "Procfile"
 COOKIE_SECRET_FILE = DEMO_COOKIE_SECRET_FILE
 

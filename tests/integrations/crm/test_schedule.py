@@ -19,11 +19,11 @@ from db.models import (
     SyncState,
     Trainer,
 )
-from integrations import schedule
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput
+from integrations.crm import schedule
+from integrations.crm.schedule import CRM_ONLY, ScheduleFilter
 from integrations.google_calendar.conflicts import resolve_conflict
-from integrations.schedule import CRM_ONLY, ScheduleFilter
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
 WEEK_START = datetime(2026, 12, 6, tzinfo=JERUSALEM)  # a Sunday

@@ -10,12 +10,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from db.models import RunOutcome, SyncRun, SyncTrigger, WorkerHeartbeat, utcnow
-from integrations import worker
 from integrations.config import load_settings
 from integrations.core import lease
 from integrations.core.access import Actor
-from integrations.core.health import WORKER_STALE_AFTER_SECONDS, check_worker
+from integrations.core.liveness import WORKER_STALE_AFTER_SECONDS, check_worker
 from integrations.core.queue import make_huey
+from integrations.processes import worker
 
 
 def test_each_tick_beats_the_workers_heart(database_url: str, session: Session) -> None:

@@ -22,10 +22,11 @@ from db.models import (
     RunOutcome,
     Trainer,
 )
-from integrations import accounts, health
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
-from integrations.health import ErrorLogFilter
+from integrations.crm import accounts
+from integrations.monitoring import health
+from integrations.monitoring.health import ErrorLogFilter
 from tests.support.health_rows import channel, connect, log_line, sync_run
 from tests.support.times import at
 

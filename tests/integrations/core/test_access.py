@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import Session
 
 from db.models import CalendarEvent, Role, utcnow
-from integrations import trainers
 from integrations.core.access import Actor, Capability
 from integrations.core.errors import AccessDenied, NotFound
 from integrations.core.notifications import list_notifications, mark_read, notify, unread_count
+from integrations.crm import trainers
 
 ROLES = ["manager", "staff", "trainer"]
 # capability -> roles that hold it for a trainer who is not their own

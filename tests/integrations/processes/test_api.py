@@ -13,10 +13,10 @@ from sqlmodel import Session
 
 from db.migrate import head_revision
 from db.models import utcnow
-from integrations.api import create_app
-from integrations.cli import main
 from integrations.config import load_settings
-from integrations.worker import record_heartbeat
+from integrations.processes.api import create_app
+from integrations.processes.cli import main
+from integrations.processes.worker import record_heartbeat
 
 
 def test_healthz_is_ok_when_store_and_queue_answer(database_url: str, session: Session) -> None:
@@ -40,7 +40,7 @@ def test_healthz_answers_503_and_logs_the_store_as_the_part_that_fails(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = load_settings(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
-    with caplog.at_level(logging.WARNING, logger="integrations.api"):
+    with caplog.at_level(logging.WARNING, logger="integrations.processes.api"):
         response = TestClient(create_app(settings)).get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable"}

@@ -23,9 +23,10 @@ from db.models import (
     SyncTrigger,
     User,
 )
-from integrations import alerts, worker
 from integrations.core.access import Actor
 from integrations.google_calendar import sync
+from integrations.monitoring import alerts
+from integrations.processes import worker
 from tests.support.health_rows import channel, connect, sync_run
 from tests.support.times import at
 

@@ -10,9 +10,9 @@ import pytest
 from sqlmodel import Session, select
 
 from db.models import CalendarEvent, Client, Integration, IntegrationCredential, SyncState
-from integrations import schedule, sessions
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput, NotFound
+from integrations.crm import bookings, schedule
 from integrations.google_calendar.events import google_body
 
 JERUSALEM = ZoneInfo("Asia/Jerusalem")
@@ -32,13 +32,13 @@ def test_a_trainer_creates_a_session_that_waits_locally_until_google_is_connecte
 ) -> None:
     dana = people["trainer"]
     assert dana.trainer_id is not None
-    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
+    event = bookings.create_booking(dana, dana.trainer_id, _values(), session=session)
     assert event.sync_state is SyncState.LOCAL_ONLY
     session.add(
         IntegrationCredential(trainer_id=dana.trainer_id, integration=Integration.GOOGLE_CALENDAR)
     )
     session.commit()
-    second = sessions.create_session(
+    second = bookings.create_booking(
         dana, dana.trainer_id, _values(title="Second"), session=session
     )
     assert second.sync_state is SyncState.PENDING
@@ -59,7 +59,7 @@ def test_bad_sessions_are_refused_with_the_field_named(
     dana = people["trainer"]
     assert dana.trainer_id is not None
     with pytest.raises(InvalidInput) as raised:
-        sessions.create_session(dana, dana.trainer_id, _values(**overrides), session=session)
+        bookings.create_booking(dana, dana.trainer_id, _values(**overrides), session=session)
     assert raised.value.field == field
     assert session.exec(select(CalendarEvent)).all() == []
 
@@ -73,7 +73,7 @@ def test_another_trainers_client_cannot_be_booked(
     session.add(client)
     session.commit()
     with pytest.raises(InvalidInput, match="clients"):
-        sessions.create_session(
+        bookings.create_booking(
             dana, dana.trainer_id, _values(client_id=client.id), session=session
         )
 
@@ -83,13 +83,13 @@ def test_a_trainer_can_neither_see_nor_change_another_trainers_sessions(
 ) -> None:
     dana, yossi = people["trainer"], people["other_trainer"]
     assert dana.trainer_id and yossi.trainer_id
-    theirs = sessions.create_session(yossi, yossi.trainer_id, _values(), session=session)
+    theirs = bookings.create_booking(yossi, yossi.trainer_id, _values(), session=session)
     with pytest.raises(NotFound):
-        sessions.update_session(dana, theirs.id, {"title": "mine now"}, session=session)
+        bookings.update_booking(dana, theirs.id, {"title": "mine now"}, session=session)
     with pytest.raises(NotFound):
-        sessions.delete_session(dana, theirs.id, session=session)
+        bookings.delete_booking(dana, theirs.id, session=session)
     with pytest.raises(AccessDenied):
-        sessions.get_google_calendar_events(
+        bookings.get_google_calendar_events(
             dana,
             yossi.trainer_id,
             datetime(2026, 12, 1, tzinfo=UTC),
@@ -97,14 +97,14 @@ def test_a_trainer_can_neither_see_nor_change_another_trainers_sessions(
             session=session,
         )
     with pytest.raises(AccessDenied):
-        sessions.create_session(dana, yossi.trainer_id, _values(), session=session)
+        bookings.create_booking(dana, yossi.trainer_id, _values(), session=session)
 
 
 def test_staff_may_look_but_not_edit(session: Session, people: dict[str, Actor]) -> None:
     dana, staff = people["trainer"], people["staff"]
     assert dana.trainer_id is not None
-    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
-    seen = sessions.get_google_calendar_events(
+    event = bookings.create_booking(dana, dana.trainer_id, _values(), session=session)
+    seen = bookings.get_google_calendar_events(
         staff,
         dana.trainer_id,
         datetime(2026, 12, 1, tzinfo=UTC),
@@ -113,7 +113,7 @@ def test_staff_may_look_but_not_edit(session: Session, people: dict[str, Actor])
     )
     assert [e.id for e in seen] == [event.id]
     with pytest.raises(AccessDenied):
-        sessions.update_session(staff, event.id, {"title": "x"}, session=session)
+        bookings.update_booking(staff, event.id, {"title": "x"}, session=session)
 
 
 def test_events_are_read_back_in_the_trainers_time_zone_across_dst(
@@ -125,13 +125,13 @@ def test_events_are_read_back_in_the_trainers_time_zone_across_dst(
     winter = datetime(2026, 12, 6, 7, 0, tzinfo=JERUSALEM)
     summer = datetime(2027, 6, 6, 7, 0, tzinfo=JERUSALEM)
     for start in (winter, summer):
-        sessions.create_session(
+        bookings.create_booking(
             dana,
             dana.trainer_id,
             _values(start_at=start, end_at=start + timedelta(hours=1)),
             session=session,
         )
-    events = sessions.get_google_calendar_events(
+    events = bookings.get_google_calendar_events(
         dana,
         dana.trainer_id,
         datetime(2026, 12, 1, tzinfo=UTC),
@@ -149,19 +149,19 @@ def test_changing_and_deleting_a_linked_session_marks_it_for_google(
 ) -> None:
     dana = people["trainer"]
     assert dana.trainer_id is not None
-    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
+    event = bookings.create_booking(dana, dana.trainer_id, _values(), session=session)
     event.google_event_id = event.id
     event.google_calendar_id = "dana@gmail.com"
     event.sync_state = SyncState.SYNCED
     session.add(event)
     session.commit()
-    changed = sessions.update_session(dana, event.id, {"title": "Moved"}, session=session)
+    changed = bookings.update_booking(dana, event.id, {"title": "Moved"}, session=session)
     assert changed.sync_state is SyncState.PENDING
-    sessions.delete_session(dana, event.id, session=session)
+    bookings.delete_booking(dana, event.id, session=session)
     session.refresh(event)
     assert event.deleted_at is not None and event.sync_state is SyncState.PENDING
     assert (
-        sessions.get_google_calendar_events(
+        bookings.get_google_calendar_events(
             dana,
             dana.trainer_id,
             datetime(2026, 12, 1, tzinfo=UTC),
@@ -222,7 +222,7 @@ def test_a_session_no_one_could_mean_is_refused_naming_the_field_and_why(
     assert dana.trainer_id is not None
     values = {"start_at": WINTER, "end_at": WINTER + timedelta(hours=1)} | overrides
     with pytest.raises(InvalidInput) as raised:
-        sessions.create_session(dana, dana.trainer_id, _values(**values), session=session)
+        bookings.create_booking(dana, dana.trainer_id, _values(**values), session=session)
     assert (raised.value.field, raised.value.reason) == (field, reason)
     assert session.exec(select(CalendarEvent)).all() == []
 
@@ -232,7 +232,7 @@ def test_notes_keep_their_line_breaks_and_a_hebrew_title_its_marks(
 ) -> None:
     dana = people["trainer"]
     assert dana.trainer_id is not None
-    event = sessions.create_session(
+    event = bookings.create_booking(
         dana,
         dana.trainer_id,
         _values(title="\u200fאימון כוח", description="line one\nline two\tindented"),
@@ -247,7 +247,7 @@ def test_a_bad_change_is_refused_by_the_same_rules_and_leaves_the_session_as_it_
 ) -> None:
     dana = people["trainer"]
     assert dana.trainer_id is not None
-    event = sessions.create_session(dana, dana.trainer_id, _values(), session=session)
+    event = bookings.create_booking(dana, dana.trainer_id, _values(), session=session)
     for changes, field in (
         ({"title": "\u200b"}, "title"),
         ({"end_at": event.start_at + timedelta(days=3650)}, "end_at"),
@@ -255,7 +255,7 @@ def test_a_bad_change_is_refused_by_the_same_rules_and_leaves_the_session_as_it_
         ({"description": "\x00"}, "description"),
     ):
         with pytest.raises(InvalidInput) as raised:
-            sessions.update_session(dana, event.id, changes, session=session)
+            bookings.update_booking(dana, event.id, changes, session=session)
         assert raised.value.field == field
         session.refresh(event)
         assert (event.title, event.all_day, event.description) == ("Personal training", False, None)
@@ -275,7 +275,7 @@ def test_renaming_a_long_event_from_google_is_not_refused_for_its_length(
     )
     session.add(event)
     session.commit()
-    renamed = sessions.update_session(
+    renamed = bookings.update_booking(
         dana, event.id, {"title": "Conference (Eilat)"}, session=session
     )
     assert renamed.title == "Conference (Eilat)"
@@ -287,7 +287,7 @@ def test_reading_dates_near_year_9999_is_refused_clearly_and_an_event_there_stil
     dana = people["trainer"]
     assert dana.trainer_id is not None
     with pytest.raises(InvalidInput) as raised:
-        sessions.get_google_calendar_events(
+        bookings.get_google_calendar_events(
             dana,
             dana.trainer_id,
             datetime(9999, 12, 30, tzinfo=UTC),
@@ -304,7 +304,7 @@ def test_reading_dates_near_year_9999_is_refused_clearly_and_an_event_there_stil
     )
     session.add(forever)
     session.commit()
-    [seen] = sessions.get_google_calendar_events(
+    [seen] = bookings.get_google_calendar_events(
         dana,
         dana.trainer_id,
         WINTER - timedelta(days=1),
@@ -337,8 +337,8 @@ def test_reading_a_range_near_the_ends_of_the_calendar_is_refused_by_name(
 
 
 def test_the_weeks_and_months_at_the_edges_of_the_booking_range_still_read() -> None:
-    assert schedule.week_containing(sessions.FIRST_DAY)[0] == date(1999, 12, 26)
-    assert schedule.month_containing(sessions.LAST_DAY) == (date(2099, 12, 1), date(2099, 12, 31))
+    assert schedule.week_containing(bookings.FIRST_DAY)[0] == date(1999, 12, 26)
+    assert schedule.month_containing(bookings.LAST_DAY) == (date(2099, 12, 1), date(2099, 12, 31))
     start, end = schedule.day_span(date(2099, 12, 27), date(2100, 1, 2), "America/New_York")
     assert (start.year, end.year) == (2099, 2100)
 
@@ -377,7 +377,7 @@ def test_a_booking_in_the_past_waits_for_the_trainers_yes_when_the_form_asks(
     assert dana.trainer_id is not None
     now = WINTER + timedelta(hours=1)
     with pytest.raises(InvalidInput) as raised:
-        sessions.create_session(
+        bookings.create_booking(
             dana,
             dana.trainer_id,
             _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
@@ -387,7 +387,7 @@ def test_a_booking_in_the_past_waits_for_the_trainers_yes_when_the_form_asks(
         )
     assert (raised.value.field, raised.value.reason) == ("start_at", "in_past")
     assert session.exec(select(CalendarEvent)).all() == []
-    sessions.create_session(
+    bookings.create_booking(
         dana,
         dana.trainer_id,
         _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
@@ -395,7 +395,7 @@ def test_a_booking_in_the_past_waits_for_the_trainers_yes_when_the_form_asks(
         now=WINTER,
         session=session,
     )
-    sessions.create_session(
+    bookings.create_booking(
         dana,
         dana.trainer_id,
         _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
@@ -411,7 +411,7 @@ def test_moving_a_session_into_the_past_waits_for_the_trainers_yes_but_renaming_
 ) -> None:
     dana = people["trainer"]
     assert dana.trainer_id is not None
-    event = sessions.create_session(
+    event = bookings.create_booking(
         dana,
         dana.trainer_id,
         _values(start_at=WINTER, end_at=WINTER + timedelta(hours=1)),
@@ -420,15 +420,15 @@ def test_moving_a_session_into_the_past_waits_for_the_trainers_yes_but_renaming_
     now = WINTER + timedelta(days=1)
     earlier = {"start_at": WINTER - timedelta(days=1), "end_at": WINTER - timedelta(hours=23)}
     with pytest.raises(InvalidInput) as raised:
-        sessions.update_session(dana, event.id, earlier, allow_past=False, now=now, session=session)
+        bookings.update_booking(dana, event.id, earlier, allow_past=False, now=now, session=session)
     assert raised.value.reason == "in_past"
     session.refresh(event)
     assert event.start_at == WINTER
-    renamed = sessions.update_session(
+    renamed = bookings.update_booking(
         dana, event.id, {"title": "Renamed"}, allow_past=False, now=now, session=session
     )
     assert renamed.title == "Renamed"
-    moved = sessions.update_session(
+    moved = bookings.update_booking(
         dana, event.id, earlier, allow_past=True, now=now, session=session
     )
     assert moved.start_at == earlier["start_at"]

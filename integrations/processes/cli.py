@@ -16,17 +16,18 @@ from sqlmodel import select
 from db.engine import get_engine
 from db.migrate import upgrade
 from db.models import utcnow
-from integrations import accounts, demo, processes
 from integrations.config import ConfigurationError, Settings, get_settings
 from integrations.core.crypto import cipher_from_settings, generate_key
 from integrations.core.errors import IntegrationError
-from integrations.core.health import check_store, check_worker
 from integrations.core.key_rotation import rotate_all
+from integrations.core.liveness import check_store, check_worker
 from integrations.core.logging import configure_logging
 from integrations.core.queue import check_queue, make_huey
+from integrations.crm import accounts
+from integrations.processes import demo, supervisor
 from integrations.runtime import session as open_session
 
-log = logging.getLogger("integrations.cli")
+log = logging.getLogger("integrations.processes.cli")
 
 
 def _emit(args: argparse.Namespace, data: Any, text: str) -> None:
@@ -145,7 +146,7 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
-    command = processes.web_command(settings)
+    command = supervisor.web_command(settings)
     os.execv(command[0], command)  # noqa: S606 - replaces this process with Streamlit
 
 
@@ -153,7 +154,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     uvicorn.run(
-        "integrations.api:create_app",
+        "integrations.processes.api:create_app",
         factory=True,
         host=args.host,
         port=settings.API_PORT,
@@ -164,7 +165,7 @@ def cmd_api(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
-    from integrations.worker import huey, tick_now
+    from integrations.processes.worker import huey, tick_now
 
     tick_now()  # a first heartbeat right away, not only at the next full minute
     consumer = huey.create_consumer(workers=args.workers, worker_type="thread", periodic=True)
@@ -189,10 +190,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             audit_log.setLevel(level)
         if seeded:
             sys.stdout.write("Demo organisation created.\n")
-    sys.stdout.write(processes.login_banner(settings) + "\n")
+    sys.stdout.write(supervisor.login_banner(settings) + "\n")
     sys.stdout.flush()
     manager = Manager(Printer(sys.stdout))
-    for name, argv in processes.procfile_commands(settings).items():
+    for name, argv in supervisor.procfile_commands(settings).items():
         manager.add_process(name, " ".join(_quote(part) for part in argv))
     manager.loop()
     return int(manager.returncode or 0)

@@ -6,9 +6,9 @@ import pytest
 from sqlmodel import Session, select
 
 from db.models import IntegrationLog, Role, Trainer
-from integrations import accounts
 from integrations.core.access import Actor
 from integrations.core.errors import AccessDenied, InvalidInput
+from integrations.crm import accounts
 from integrations.messages import MESSAGES
 
 

@@ -223,7 +223,7 @@ def refresh_google_token(credential_id: str) -> bool:
 
 @on_tick
 def check_alerts(session: Session, now: datetime) -> None:
-    from integrations import alerts
+    from integrations.monitoring import alerts
 
     alerts.check_alerts(session, now)
 
@@ -233,7 +233,7 @@ def check_trainer_alerts(trainer_id: str) -> dict[str, list[str]]:
     for them (a run ended, a refresh was refused), over every registered integration's rules:
     a connection needing its trainer, or the third failure in a row, is told as it happens, not
     at the next tick. A check that fails is logged; the next tick checks again."""
-    from integrations import alerts
+    from integrations.monitoring import alerts
 
     try:
         with open_session() as session:
