@@ -456,7 +456,7 @@ def webhook_table(measured_stores: list[Webhooks]) -> Table:
         f"{BURSTS} bursts per server, the three servers taking turns, from the same sender "
         "with the same concurrency; "
         "the figures are over all of a server's bursts. The product answers the push path "
-        "before FastAPI's middleware and routing (integrations/processes/api.py `PushEndpoint`) "
+        "before FastAPI's middleware and routing (integrations/core/webhooks.py `WebhookEndpoint`) "
         "and hands "
         "the store work of the pushes that arrived together to one of a few threads "
         "(integrations/core/lanes.py), so it pays for neither FastAPI's layers nor a thread hop "

@@ -20,7 +20,9 @@ from typing import Any, Protocol, runtime_checkable
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from integrations.config import Settings
 from integrations.core.failures import Classified
+from integrations.core.webhooks import WebhookReceiver
 
 #: `trainer_connections` for a trainer it holds nothing about.
 NOT_CONNECTED = "not_connected"
@@ -159,4 +161,9 @@ class IntegrationPort(Protocol):
         """A trainer's CRM session was booked, changed or cancelled, and committed, by whoever
         did it (a page, the command line, the API): what it does at once, such as queueing a
         push. It queues work and never calls the provider; its schedule remains the backstop."""
+        ...
+
+    def webhook_receivers(self, settings: Settings) -> Sequence[WebhookReceiver[Any]]:
+        """The webhooks its provider posts to, built once by the api process for its settings
+        (`integrations.core.webhooks`); none for a provider that posts nothing."""
         ...

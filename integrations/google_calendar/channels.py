@@ -33,6 +33,7 @@ from integrations.config import Settings
 from integrations.core import lease
 from integrations.core.crypto import DecryptionError, TokenCipher
 from integrations.core.retry import ErrorKind, classify
+from integrations.core.webhooks import InvalidWebhook
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,11 @@ MAX_MESSAGE_NUMBER = 2**63 - 1
 MESSAGE_NUMBER_HEADER = "X-Goog-Message-Number"
 
 
-class InvalidNotification(ValueError):
+class InvalidNotification(InvalidWebhook):
     """A push whose headers Google would never send; `header` names the one at fault."""
 
     def __init__(self, header: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(header, message)
         self.header = header
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from db.models import Integration
+from integrations.config import Settings
 from integrations.core.failures import Classified
 from integrations.core.integration import (
     AlertFindings,
@@ -23,6 +24,7 @@ from integrations.core.integration import (
     PeriodicJob,
     TrainerConnection,
 )
+from integrations.core.webhooks import WebhookReceiver
 from integrations.google_calendar.errors import classify_google_error
 
 
@@ -66,6 +68,11 @@ class GoogleCalendarIntegration:
         from integrations.google_calendar import service
 
         service.after_local_change(trainer_id, session=session)
+
+    def webhook_receivers(self, settings: Settings) -> Sequence[WebhookReceiver[Any]]:
+        from integrations.google_calendar.webhook import GooglePushReceiver
+
+        return (GooglePushReceiver(settings),)
 
 
 GOOGLE_CALENDAR = GoogleCalendarIntegration()

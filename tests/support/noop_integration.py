@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from integrations.config import Settings
 from integrations.core.failures import Classified, ErrorKind
 from integrations.core.integration import (
     AlertFinding,
@@ -22,6 +23,7 @@ from integrations.core.integration import (
     Status,
     TrainerConnection,
 )
+from integrations.core.webhooks import WebhookReceiver
 
 NAME = "noop"
 #: Its one alert rule: the trainer's noop connection is down (resolved as soon as it is up).
@@ -85,3 +87,6 @@ class NoopIntegration:
 
     def after_local_change(self, session: Session, trainer_id: str) -> None:
         self.local_changes.append(trainer_id)
+
+    def webhook_receivers(self, settings: Settings) -> Sequence[WebhookReceiver[Any]]:
+        return ()

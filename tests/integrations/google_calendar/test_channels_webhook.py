@@ -14,6 +14,7 @@ from sqlmodel import col, select
 
 from db.models import SyncTrigger, WebhookChannel, utcnow
 from integrations.google_calendar import channels
+from integrations.google_calendar.webhook import GooglePushReceiver
 from integrations.processes import worker
 from integrations.processes.api import create_app
 from tests.support.google_world import Trainer
@@ -45,7 +46,12 @@ def test_a_push_while_the_queue_is_down_gets_a_503_and_googles_retry_is_taken_la
 ) -> None:
     path = channels.WEBHOOK_PATH
     with TestClient(
-        create_app(trainer.world.settings, queue_sync=enqueue_on_unreachable_redis)
+        create_app(
+            trainer.world.settings,
+            receivers=[
+                GooglePushReceiver(trainer.world.settings, queue_sync=enqueue_on_unreachable_redis)
+            ],
+        )
     ) as down:
         answer = down.post(path, headers=headers(trainer, channel, Message_Number="2"))
     assert answer.status_code == 503  # Google retries a 5xx with the same message number
